@@ -1,0 +1,61 @@
+"""Reading and writing organizations: the only layer that touches disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..exceptions import ERROR, WARNING, ValidationError
+from .readers import SUPPORTED, read_raw
+from .research import read_network
+from .writers import user_tables, write, write_template
+
+__all__ = ["load", "load_network", "check_path", "write", "write_template", "user_tables",
+           "read_raw", "read_network", "SUPPORTED"]
+
+
+def _finish(raw, problems, name):
+    from ..model import Organization
+    from ..validate import check
+
+    tables, problems = check(raw, problems)
+    errors = [p for p in problems if p.severity == ERROR]
+    warnings = [p for p in problems if p.severity == WARNING]
+    if tables is None or errors:
+        raise ValidationError(errors, warnings)
+    return Organization._build(tables, name=name, warnings=warnings)
+
+
+def _name(path: Path) -> str:
+    path = Path(path).resolve()
+    return path.stem if path.is_file() else path.name
+
+
+def load(path, *, encoding=None):
+    """Load and validate an organization from a folder, .zip, .xlsx or .json.
+
+    Raises
+    ------
+    ValidationError
+        With every problem found, each located by file, row and column.
+
+    Examples
+    --------
+    >>> org = load("data/healthcare-supplier")  # doctest: +SKIP
+    """
+    raw, problems = read_raw(path, encoding=encoding)
+    return _finish(raw, problems, _name(path))
+
+
+def load_network(edges, *, name=None, **options):
+    """Load a research network (edge list + node table); see :func:`read_network`."""
+    raw, problems = read_network(edges, **options)
+    return _finish(raw, problems, name or Path(edges).resolve().parent.name)
+
+
+def check_path(path, *, encoding=None):
+    """All problems (errors and warnings) of a file, without raising."""
+    from ..validate import check
+
+    raw, problems = read_raw(path, encoding=encoding)
+    _, problems = check(raw, problems)
+    return problems

@@ -1,0 +1,215 @@
+"""The input format: tables, columns, accepted words and the derived weights.
+
+This module is the single place that says what an organization file must
+contain. The README's "Input format" section documents the same facts, and a
+test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+__all__ = [
+    "TABLES",
+    "REQUIRED_TABLES",
+    "KINDS",
+    "FREQUENCY_PER_MONTH",
+    "RATING_RANGE",
+    "DEFAULT_IMPORTANCE",
+    "DEFAULT_CLOSENESS",
+    "suggest_column",
+    "frequency_per_month",
+    "handoff_weight",
+    "closeness_distance",
+]
+
+#: Columns of each table: (name, required, meaning).
+TABLES: dict[str, list[tuple[str, bool, str]]] = {
+    "units": [
+        ("id", True, "unique id of the department, team, person or external customer"),
+        ("name", True, "display name"),
+        ("kind", True, "department | team | person | external"),
+        ("parent", True, "the unit it belongs to; empty for top-level departments and externals"),
+        ("manager", False, "person id of the manager (the reporting line)"),
+        ("role", False, "job title or role"),
+        ("location", False, "site or office"),
+        ("level", False, "hierarchy level"),
+    ],
+    "handoffs": [
+        ("provider", True, "unit id that delivers the work"),
+        ("customer", True, "unit id that receives it: the internal customer"),
+        ("deliverable", True, "what is handed over"),
+        ("closeness", True, "1-5: 1 arm's length ... 5 daily close collaboration (may be empty)"),
+        ("frequency", True, "daily, weekly, biweekly, monthly, quarterly, yearly, ad hoc, or a "
+         "number of deliveries per month"),
+        ("importance", False, "1-5, how much the customer's work depends on it (default 3)"),
+        ("satisfaction", False, "1-5, the customer's rating of what it receives"),
+        ("sla_days", False, "agreed turnaround in days"),
+    ],
+    "deliveries": [
+        ("provider", True, "unit id, as in handoffs"),
+        ("customer", True, "unit id, as in handoffs"),
+        ("deliverable", True, "as in handoffs"),
+        ("requested", True, "date or date-time the work was requested (YYYY-MM-DD[ HH:MM])"),
+        ("delivered", True, "date or date-time it was delivered; empty while still open"),
+    ],
+}
+REQUIRED_TABLES = ("units", "handoffs")
+
+KINDS = ("department", "team", "person", "external")
+
+#: Which kinds may contain which. A person's parent is a team or department;
+#: a team sits in a department or a larger team; departments may nest.
+ALLOWED_PARENT_KINDS = {
+    "person": ("team", "department"),
+    "team": ("department", "team"),
+    "department": ("department",),
+    "external": (),
+}
+
+#: Deliveries per month for each frequency word. A month has about 21
+#: working days and 4.33 weeks; "ad hoc" counts as one delivery every two
+#: months, a deliberate low guess for work that comes irregularly.
+FREQUENCY_PER_MONTH: dict[str, float] = {
+    "daily": 21.0,
+    "weekly": 52 / 12,
+    "biweekly": 26 / 12,
+    "monthly": 1.0,
+    "quarterly": 1 / 3,
+    "yearly": 1 / 12,
+    "ad hoc": 0.5,
+}
+_FREQUENCY_SYNONYMS = {
+    "bi-weekly": "biweekly",
+    "fortnightly": "biweekly",
+    "every two weeks": "biweekly",
+    "annually": "yearly",
+    "annual": "yearly",
+    "adhoc": "ad hoc",
+    "ad-hoc": "ad hoc",
+    "as needed": "ad hoc",
+    "per day": "daily",
+    "per week": "weekly",
+    "per month": "monthly",
+}
+
+RATING_RANGE = (1.0, 5.0)
+DEFAULT_IMPORTANCE = 3.0
+#: Used for the distance of a handoff that has no closeness rating: neutral.
+DEFAULT_CLOSENESS = 3.0
+
+# Other names people give these columns, used only to suggest a fix.
+_SYNONYMS = {
+    "id": ["unit id", "unit_id", "code", "key", "person id", "employee id"],
+    "name": ["unit name", "full name", "title", "label"],
+    "kind": ["type", "unit type", "category"],
+    "parent": ["department", "team", "belongs to", "parent id", "unit", "group"],
+    "manager": ["reports to", "reports_to", "boss", "supervisor", "line manager"],
+    "provider": ["supplier", "from", "source", "sender", "giver", "provider id", "producer"],
+    "customer": ["internal customer", "client", "to", "target", "receiver", "recipient",
+                 "customer id", "consumer"],
+    "deliverable": ["output", "product", "work product", "item", "what"],
+    "closeness": ["proximity", "collaboration", "relationship", "closeness rating"],
+    "frequency": ["how often", "freq", "cadence"],
+    "satisfaction": ["rating", "csat", "score"],
+    "sla_days": ["sla", "turnaround", "target days", "sla days"],
+    "requested": ["request date", "ordered", "start", "requested at"],
+    "delivered": ["delivery date", "done", "end", "delivered at", "completed"],
+}
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s_\-]+", " ", str(text).strip().lower())
+
+
+def suggest_column(expected: str, headers: list[str]) -> str | None:
+    """The header in ``headers`` that most likely meant ``expected``, if any.
+
+    Examples
+    --------
+    >>> suggest_column("provider", ["Provider ", "customer"])
+    'Provider '
+    >>> suggest_column("provider", ["supplier", "customer"])
+    'supplier'
+    >>> suggest_column("customer", ["Customer ID"])
+    'Customer ID'
+    >>> suggest_column("provider", ["colour"]) is None
+    True
+    """
+    target = _norm(expected)
+    names = {target, *(_norm(s) for s in _SYNONYMS.get(expected, []))}
+    for header in headers:
+        if _norm(header) in names:
+            return header
+    normed = {_norm(h): h for h in headers}
+    close = difflib.get_close_matches(target, list(normed), n=1, cutoff=0.75)
+    return normed[close[0]] if close else None
+
+
+def frequency_per_month(value) -> float:
+    """Deliveries per month for a frequency word or number.
+
+    Raises ``ValueError`` naming the accepted words when the value is not understood.
+
+    Examples
+    --------
+    >>> frequency_per_month("weekly")
+    4.333333333333333
+    >>> frequency_per_month(" Bi-weekly ")
+    2.1666666666666665
+    >>> frequency_per_month("12")
+    12.0
+    """
+    text = _norm(value)
+    word = _FREQUENCY_SYNONYMS.get(text, text)
+    if word in FREQUENCY_PER_MONTH:
+        return FREQUENCY_PER_MONTH[word]
+    try:
+        number = float(text)
+    except ValueError:
+        close = difflib.get_close_matches(word, list(FREQUENCY_PER_MONTH), n=1, cutoff=0.6)
+        hint = f' (did you mean "{close[0]}"?)' if close else ""
+        raise ValueError(
+            "expected one of " + ", ".join(FREQUENCY_PER_MONTH)
+            + " or a number of deliveries per month" + hint
+        ) from None
+    if not number > 0 or number != number or number == float("inf"):
+        raise ValueError("expected a positive number of deliveries per month")
+    return number
+
+
+def handoff_weight(per_month: float, importance: float | None) -> float:
+    """How much flows along a handoff: deliveries per month x importance / 3.
+
+    Importance 3 (the default, the middle of the 1-5 scale) leaves the
+    frequency unchanged; importance 5 counts a delivery 5/3 times.
+
+    Examples
+    --------
+    >>> handoff_weight(4.0, None)
+    4.0
+    >>> handoff_weight(3.0, 5)
+    5.0
+    """
+    imp = DEFAULT_IMPORTANCE if importance is None or importance != importance else importance
+    return per_month * imp / DEFAULT_IMPORTANCE
+
+
+def closeness_distance(closeness: float | None) -> float:
+    """Distance for path-based algorithms: ``1 / closeness``.
+
+    A close relationship (5) is a short step (0.2); an arm's-length one (1) a
+    long step (1.0). Missing closeness counts as the neutral 3. This is the
+    usual inversion of a tie strength into a path length (Opsahl, Agneessens
+    & Skvoretz 2010).
+
+    Examples
+    --------
+    >>> closeness_distance(5)
+    0.2
+    >>> closeness_distance(None)
+    0.3333333333333333
+    """
+    c = DEFAULT_CLOSENESS if closeness is None or closeness != closeness else closeness
+    return 1.0 / c

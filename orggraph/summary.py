@@ -1,0 +1,57 @@
+"""Headline figures of an organization: counts, headcount and where handoffs run."""
+
+from __future__ import annotations
+
+import networkx as nx
+
+__all__ = ["summary"]
+
+
+def summary(org) -> dict:
+    """Counts by kind, departments with headcount, handoffs inside vs across, density.
+
+    Density is that of the unit-level directed graph: edges / (n (n - 1)).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from orggraph import Organization
+    >>> units = pd.DataFrame({"id": ["d", "a", "b", "c"], "name": ["D", "A", "B", "C"],
+    ...     "kind": ["department", "person", "person", "external"],
+    ...     "parent": ["", "d", "d", ""]})
+    >>> handoffs = pd.DataFrame({"provider": ["a", "b"], "customer": ["b", "c"],
+    ...     "deliverable": ["x", "y"], "closeness": [3, 3], "frequency": ["weekly"] * 2})
+    >>> s = summary(Organization.from_tables(units, handoffs))
+    >>> s["handoffs_inside"], s["handoffs_across"], s["density"]
+    (1, 1, 0.16666666666666666)
+    """
+    units = org.units
+    h = org.handoffs
+    dept = units.set_index("id")["department"]
+    inside = h["provider"].map(dept) == h["customer"].map(dept)
+    kinds = units["kind"].value_counts()
+    people = units[units["kind"] == "person"].groupby("department").size()
+    teams = units[units["kind"] == "team"].groupby("department").size()
+    tops = units[(units["id"] == units["department"]) & (units["kind"] == "department")]
+    d = org.deliveries
+    return {
+        "name": org.name,
+        "units": len(units),
+        "kinds": {k: int(kinds.get(k, 0)) for k in ("department", "team", "person", "external")},
+        "departments": [
+            {"id": r.id, "name": r.name, "headcount": int(people.get(r.id, 0)),
+             "teams": int(teams.get(r.id, 0))}
+            for r in tops.itertuples(index=False)
+        ],
+        "handoffs": len(h),
+        "handoffs_inside": int(inside.sum()),
+        "handoffs_across": int((~inside).sum()),
+        "edges": org.graph.number_of_edges(),
+        "density": nx.density(org.graph),
+        "department_density": nx.density(org.department_graph),
+        "deliveries": len(d),
+        "open_deliveries": int(d["delivered"].isna().sum()) if len(d) else 0,
+        "warnings": len(org.warnings),
+        # Research edge lists may hold self-ties; they are dropped and counted here.
+        "self_ties_dropped": sum(1 for w in org.warnings if w.code == "self_tie"),
+    }

@@ -1,0 +1,429 @@
+"""Check raw tables and turn them into typed, trustworthy tables.
+
+:func:`validate` finds every problem in one pass and locates each one by
+file (or sheet), spreadsheet row and column. It never stops at the first
+problem and never returns half-checked tables: either the caller gets clean
+tables, or a :class:`~orggraph.exceptions.ValidationError` listing everything
+to fix. Checks are vectorized with pandas so that a 100,000-person
+organization validates in seconds.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import ERROR, WARNING, Problem, ValidationError
+from .readwrite.readers import RawTable
+from .schema import (
+    ALLOWED_PARENT_KINDS,
+    FREQUENCY_PER_MONTH,
+    KINDS,
+    RATING_RANGE,
+    REQUIRED_TABLES,
+    TABLES,
+    closeness_distance,
+    frequency_per_month,
+    handoff_weight,
+    suggest_column,
+)
+
+__all__ = ["validate", "check"]
+
+#: The numeric columns of handoffs and the range each must lie in.
+_NUMERIC = {
+    "closeness": RATING_RANGE,
+    "importance": RATING_RANGE,
+    "satisfaction": RATING_RANGE,
+    "sla_days": (0.0, None),
+}
+
+
+class _Collector:
+    """Accumulates problems for one table, located by the user's row numbers."""
+
+    def __init__(self, raw: RawTable):
+        self.raw = raw
+        self.items: list[Problem] = []
+
+    def add(self, severity, code, message, idx=None, column="", value=""):
+        row = None if idx is None else int(self.raw.rows[idx])
+        self.items.append(
+            Problem(severity, code, message, self.raw.source, self.raw.name, row, column,
+                    "" if value is None else str(value))
+        )
+
+    def rows(self, severity, code, mask, column, message):
+        """One problem per row where ``mask`` is true; ``message`` may be a callable of value."""
+        idx = np.flatnonzero(np.asarray(mask, dtype=bool))
+        values = self.raw.frame[column].to_numpy() if column in self.raw.frame else None
+        for i in idx:
+            v = values[i] if values is not None else ""
+            msg = message(v) if callable(message) else message
+            self.add(severity, code, msg, i, column, v)
+
+
+def _check_columns(raw: RawTable, col: _Collector) -> bool:
+    headers = list(raw.frame.columns)
+    ok = True
+    for name, required, _ in TABLES[raw.name]:
+        if name in headers:
+            continue
+        near = suggest_column(name, [h for h in headers if h not in dict.fromkeys(
+            n for n, _, _ in TABLES[raw.name])])
+        if not required and near is None:
+            continue
+        where = f" (column {raw.letters[near]})" if near in raw.letters else ""
+        hint = f'; found "{near}"{where}: rename it to "{name}"' if near is not None else ""
+        if required:
+            col.add(ERROR, "missing_column", f'missing required column "{name}"{hint}',
+                    column=name)
+            ok = False
+        else:
+            col.add(WARNING, "misnamed_column",
+                    f'optional column "{name}" not found{hint}; "{near}" is kept as an '
+                    "extra attribute", column=name)
+    for h in headers:
+        if h.startswith("(unnamed column"):
+            vals = raw.frame[h]
+            if (vals.astype(str) != "").any():
+                col.add(ERROR, "unnamed_column", f"{h} holds values but has no header",
+                        column=h)
+    if ok and len(raw.frame) == 0:
+        col.add(ERROR, "empty_table", "the table has a header but no rows")
+        ok = False
+    return ok
+
+
+def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame:
+        return pd.Series([""] * len(frame), index=frame.index, dtype=object)
+    return frame[column].map(lambda v: v if isinstance(v, str) else str(v)).astype(object)
+
+
+def _numbers(col: _Collector, frame, column, lo, hi):
+    """Parse an optional numeric column; report non-numbers and out-of-range values."""
+    text = _text(frame, column)
+    num = pd.to_numeric(text.where(text != "", None), errors="coerce").astype(float)
+    bad = (text != "") & num.isna()
+    rng = f"from {lo:g} to {hi:g}" if hi is not None else f"greater than {lo:g}"
+    col.rows(ERROR, "not_a_number", bad, column, f"expected a number {rng}")
+    out = num.notna() & ((num < lo) if hi is not None else (num <= lo))
+    if hi is not None:
+        out |= num.notna() & (num > hi)
+    col.rows(ERROR, "out_of_range", out, column, f"out of range: expected a number {rng}")
+    return num.where(~out)
+
+
+def _suggest_id(value: str, ids: set, names: dict) -> str:
+    if value in names:
+        return f' (that is the name of unit "{names[value]}"; use its id)'
+    low = {i.lower(): i for i in ids}
+    if value.lower() in low:
+        return f' (did you mean "{low[value.lower()]}"?)'
+    if len(ids) <= 20000:
+        close = difflib.get_close_matches(value, list(ids), n=1, cutoff=0.8)
+        if close:
+            return f' (did you mean "{close[0]}"?)'
+    return ""
+
+
+def _find_cycles(parent: dict) -> list[list[str]]:
+    """Cycles in a graph where every node has at most one parent."""
+    state: dict[str, int] = {}  # 1 = on the current walk, 2 = done
+    cycles = []
+    for start in parent:
+        if state.get(start):
+            continue
+        walk, node = [], start
+        while node is not None and node in parent and not state.get(node):
+            state[node] = 1
+            walk.append(node)
+            node = parent[node]
+        if node is not None and state.get(node) == 1:
+            cycles.append(walk[walk.index(node):])
+        for n in walk:
+            state[n] = 2
+    return cycles
+
+
+# ------------------------------------------------------------------------ units
+def _units(raw: RawTable, col: _Collector):
+    f = raw.frame
+    ids = _text(f, "id")
+    col.rows(ERROR, "missing_value", ids == "", "id", "every unit needs an id")
+    dup = ids.duplicated(keep="first") & (ids != "")
+    first_row: dict[str, int] = {}
+    for i, r in zip(ids, raw.rows, strict=False):
+        first_row.setdefault(i, int(r))
+    col.rows(ERROR, "duplicate_id", dup, "id",
+             lambda v: f"duplicate id: already used on row {first_row[v]}")
+
+    kinds = _text(f, "kind").str.strip().str.lower()
+    unknown = ~kinds.isin(KINDS)
+
+    def kind_msg(v):
+        close = difflib.get_close_matches(str(v).strip().lower(), KINDS, n=1, cutoff=0.6)
+        hint = f' (did you mean "{close[0]}"?)' if close else ""
+        return "unknown kind: expected one of " + ", ".join(KINDS) + hint
+
+    col.rows(ERROR, "unknown_kind", unknown, "kind", kind_msg)
+
+    names = _text(f, "name")
+    col.rows(WARNING, "missing_name", names == "", "name", "no name given; the id is shown instead")
+    names = names.where(names != "", ids)
+
+    valid = set(ids[ids != ""])
+    kind_of = dict(zip(ids, kinds, strict=False))
+    by_name = {n: i for n, i in zip(names, ids, strict=False) if n != i}
+
+    parents = _text(f, "parent")
+    unknown_parent = (parents != "") & ~parents.isin(valid)
+    col.rows(ERROR, "unknown_id", unknown_parent, "parent",
+             lambda v: "no unit has this id" + _suggest_id(v, valid, by_name))
+    parent_kind = parents.map(kind_of)
+    for kind, allowed in ALLOWED_PARENT_KINDS.items():
+        is_kind = (kinds == kind).to_numpy()
+        known = (parents != "") & ~unknown_parent
+        bad = is_kind & known & ~parent_kind.isin(allowed)
+        if kind == "external":
+            msg = "the external customer stands outside the organization: leave parent empty"
+        else:
+            msg = (lambda v, kind=kind, allowed=allowed: f"a {kind} cannot belong to a "
+                   f"{kind_of.get(v)} ({v}); expected a " + " or ".join(allowed))
+        col.rows(ERROR, "bad_parent", bad, "parent", msg)
+    for kind in ("person", "team"):
+        missing = (kinds == kind) & (parents == "")
+        col.rows(ERROR, "missing_value", missing, "parent",
+                 f"a {kind} must belong to a " + ("team or department" if kind == "person"
+                                                  else "department"))
+    parent_map = {i: (p or None) for i, p in zip(ids, parents, strict=False) if i}
+    row_of = {i: k for k, i in enumerate(ids)}
+    for cycle in _find_cycles(parent_map):
+        k = min(row_of[c] for c in cycle)
+        col.add(ERROR, "cycle", "the parent chain loops: " + " -> ".join(cycle + [cycle[0]]),
+                k, "parent", ids.iloc[k])
+
+    managers = _text(f, "manager")
+    unknown_mgr = (managers != "") & ~managers.isin(valid)
+    col.rows(ERROR, "unknown_id", unknown_mgr, "manager",
+             lambda v: "no unit has this id" + _suggest_id(v, valid, by_name))
+    not_person = (managers != "") & ~unknown_mgr & (managers.map(kind_of) != "person")
+    col.rows(ERROR, "bad_manager", not_person, "manager",
+             lambda v: f"a manager must be a person; {v} is a {kind_of.get(v)}")
+    mgr_map = {i: (m or None) for i, m in zip(ids, managers, strict=False) if i}
+    for cycle in _find_cycles(mgr_map):
+        k = min(row_of[c] for c in cycle)
+        col.add(ERROR, "cycle", "the reporting line loops: " + " -> ".join(cycle + [cycle[0]]),
+                k, "manager", ids.iloc[k])
+
+    out = f.copy()
+    for c in ("id", "name", "kind", "parent", "manager", "role", "location", "level"):
+        out[c] = {"name": names, "kind": kinds}.get(c, _text(f, c))
+    return out
+
+
+def _department_of(units: pd.DataFrame) -> pd.Series:
+    """The top-level department (or the external unit itself) of every unit."""
+    parent = dict(zip(units["id"], units["parent"], strict=False))
+    memo: dict[str, str] = {}
+
+    def top(u):
+        chain = []
+        while u not in memo:
+            p = parent.get(u, "")
+            if not p:
+                memo[u] = u
+                break
+            chain.append(u)
+            u = p
+        for c in chain:
+            memo[c] = memo[u]
+        return memo[u]
+
+    return units["id"].map(top)
+
+
+# --------------------------------------------------------------------- handoffs
+def _handoffs(raw: RawTable, col: _Collector, unit_ids: set, names: dict):
+    f = raw.frame
+    prov, cust = _text(f, "provider"), _text(f, "customer")
+    for name, s in (("provider", prov), ("customer", cust)):
+        col.rows(ERROR, "missing_value", s == "", name, f"every handoff needs a {name} unit id")
+        if unit_ids is not None:
+            col.rows(ERROR, "unknown_id", (s != "") & ~s.isin(unit_ids), name,
+                     lambda v: "no unit has this id" + _suggest_id(v, unit_ids, names))
+    col.rows(ERROR, "self_handoff", (prov != "") & (prov == cust), "customer",
+             "a unit cannot be its own internal customer (provider and customer are the same)")
+    deliv = _text(f, "deliverable")
+    col.rows(ERROR, "missing_value", deliv == "", "deliverable",
+             "name what is handed over (e.g. 'signed order')")
+
+    freq = _text(f, "frequency")
+    per_month = np.full(len(f), np.nan)
+    for i, v in enumerate(freq):
+        if v == "":
+            col.add(ERROR, "missing_value", "how often is it handed over? expected "
+                    + ", ".join(FREQUENCY_PER_MONTH) + " or a number per month", i, "frequency")
+            continue
+        try:
+            per_month[i] = frequency_per_month(v)
+        except ValueError as exc:
+            col.add(ERROR, "unknown_frequency", str(exc), i, "frequency", v)
+
+    out = f.copy()
+    out["provider"], out["customer"], out["deliverable"], out["frequency"] = prov, cust, deliv, freq
+    for c, (lo, hi) in _NUMERIC.items():
+        out[c] = _numbers(col, f, c, lo, hi)
+    no_close = (_text(f, "closeness") == "")
+    col.rows(WARNING, "missing_closeness", no_close, "closeness",
+             "no closeness rating; the neutral 3 is used for path lengths")
+    out["per_month"] = per_month
+    out["weight"] = [handoff_weight(p, i) for p, i in zip(per_month, out["importance"],
+                                                          strict=False)]
+    out["distance"] = out["closeness"].map(closeness_distance)
+
+    # Duplicate rows: identical ones are merged, conflicting ones rejected.
+    key = prov + "\x1f" + cust + "\x1f" + deliv.str.strip().str.lower()
+    dup = key.duplicated(keep="first") & (prov != "") & (cust != "") & (deliv != "")
+    keep = np.ones(len(f), dtype=bool)
+    if dup.any():
+        first_idx = {}
+        for i, k in enumerate(key):
+            first_idx.setdefault(k, i)
+        table = f.astype(str)
+        for i in np.flatnonzero(dup.to_numpy()):
+            j = first_idx[key.iloc[i]]
+            diff = [c for c in f.columns if table.iat[i, f.columns.get_loc(c)]
+                    != table.iat[j, f.columns.get_loc(c)]]
+            where = f"row {int(raw.rows[j])}"
+            if not diff:
+                col.add(WARNING, "duplicate_handoff", f"repeats {where} exactly; merged into "
+                        "one handoff", i, "deliverable", deliv.iloc[i])
+                keep[i] = False
+            else:
+                col.add(ERROR, "duplicate_handoff",
+                        f"same provider, customer and deliverable as {where} but different "
+                        f"{', '.join(diff)}; rejected: keep one row or name the deliverables "
+                        "apart", i, "deliverable", deliv.iloc[i])
+    return out[keep].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------- deliveries
+def _dates(col: _Collector, f, column, required):
+    raw = f[column] if column in f else pd.Series([""] * len(f), dtype=object)
+    text = raw.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v))
+    parsed = pd.to_datetime(text.where(text != "", None), format="ISO8601", errors="coerce")
+    bad = (text != "") & parsed.isna()
+    col.rows(ERROR, "bad_date", bad, column,
+             "not a date: expected YYYY-MM-DD or YYYY-MM-DD HH:MM (or an Excel date cell)")
+    if required:
+        col.rows(ERROR, "missing_value", text == "", column, f"every delivery needs a {column} "
+                 "date")
+    return parsed.astype("datetime64[ns]")
+
+
+def _deliveries(raw: RawTable, col: _Collector, handoff_keys):
+    f = raw.frame
+    prov, cust, deliv = (_text(f, c) for c in ("provider", "customer", "deliverable"))
+    out = f.copy()
+    out["provider"], out["customer"], out["deliverable"] = prov, cust, deliv
+    if handoff_keys is not None:
+        key = prov + "\x1f" + cust + "\x1f" + deliv.str.strip().str.lower()
+        col.rows(ERROR, "unknown_handoff", ~key.isin(handoff_keys), "deliverable",
+                 lambda v: "no handoff in the handoffs table has this provider, customer and "
+                 "deliverable")
+    req = _dates(col, f, "requested", True)
+    dlv = _dates(col, f, "delivered", False)
+    early = (dlv < req).fillna(False)
+    col.rows(ERROR, "delivered_before_requested", early, "delivered",
+             lambda v: "delivered before it was requested")
+    out["requested"], out["delivered"] = req, dlv
+    out["lead_days"] = (dlv - req).dt.total_seconds() / 86400.0
+    return out
+
+
+# ------------------------------------------------------------------------ entry
+def check(raw_tables: dict[str, RawTable], file_problems=()):
+    """Validate raw tables. Returns ``(tables, problems)`` without raising.
+
+    ``tables`` is None when any problem is an error.
+    """
+    problems = list(file_problems)
+    collectors = {name: _Collector(raw) for name, raw in raw_tables.items()}
+    ok = {name: _check_columns(raw, collectors[name]) for name, raw in raw_tables.items()}
+    tables = {}
+    unit_ids = names = None
+    if ok.get("units"):
+        units = _units(raw_tables["units"], collectors["units"])
+        unit_ids = set(units["id"][units["id"] != ""])
+        names = {n: i for n, i in zip(units["name"], units["id"], strict=False) if n != i}
+        tables["units"] = units
+    handoff_keys = None
+    if ok.get("handoffs"):
+        h = _handoffs(raw_tables["handoffs"], collectors["handoffs"], unit_ids, names)
+        handoff_keys = set(h["provider"] + "\x1f" + h["customer"] + "\x1f"
+                           + h["deliverable"].str.strip().str.lower())
+        tables["handoffs"] = h
+    if ok.get("deliveries"):
+        tables["deliveries"] = _deliveries(raw_tables["deliveries"], collectors["deliveries"],
+                                           handoff_keys)
+    for c in collectors.values():
+        problems += c.items
+
+    errors = [p for p in problems if p.severity == ERROR]
+    present = set(raw_tables)
+    if errors or not all(t in tables for t in REQUIRED_TABLES) or not present >= set(
+            REQUIRED_TABLES):
+        return None, problems
+
+    units = tables["units"]
+    units["department"] = _department_of(units)
+    problems += _structure_warnings(units, tables["handoffs"], raw_tables["units"])
+    if "deliveries" not in tables:
+        tables["deliveries"] = pd.DataFrame(
+            {"provider": pd.Series(dtype=object), "customer": pd.Series(dtype=object),
+             "deliverable": pd.Series(dtype=object),
+             "requested": pd.Series(dtype="datetime64[ns]"),
+             "delivered": pd.Series(dtype="datetime64[ns]"), "lead_days": pd.Series(dtype=float)})
+    return tables, problems
+
+
+def _structure_warnings(units, handoffs, raw_units):
+    col = _Collector(raw_units)
+    ids = units["id"]
+    involved = set(handoffs["provider"]) | set(handoffs["customer"])
+    # A unit is connected if it, or anything inside it, takes part in a handoff.
+    parent = dict(zip(ids, units["parent"], strict=False))
+    connected = set()
+    for u in involved:
+        while u and u not in connected:
+            connected.add(u)
+            u = parent.get(u, "")
+    col.rows(WARNING, "isolated", ~ids.isin(connected), "id",
+             "takes part in no handoff (neither it nor anything inside it)")
+    people = units[units["kind"] == "person"]
+    if len(people):
+        staffed = set()
+        for u in people["id"]:
+            while u and u not in staffed:
+                staffed.add(u)
+                u = parent.get(u, "")
+        col.rows(WARNING, "no_people", (units["kind"] == "department") & ~ids.isin(staffed),
+                 "id", "department without people")
+    if not (units["kind"] == "external").any():
+        col.add(WARNING, "no_external", "no unit of kind 'external': analyses of the path to the "
+                "external customer are skipped", column="kind")
+    return col.items
+
+
+def validate(raw_tables: dict[str, RawTable], file_problems=()):
+    """Validate raw tables; return ``(tables, warnings)`` or raise ValidationError."""
+    tables, problems = check(raw_tables, file_problems)
+    errors = [p for p in problems if p.severity == ERROR]
+    warnings = [p for p in problems if p.severity == WARNING]
+    if tables is None:
+        raise ValidationError(errors, warnings)
+    return tables, warnings
