@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from . import readwrite
-from .exceptions import ERROR, OrgGraphError, ValidationError
+from .exceptions import OrgGraphError, ValidationError
 
 # ------------------------------------------------------------------ loading
 
@@ -24,30 +24,66 @@ def input_options(f):
     """Options shared by every command that reads an organization."""
 
     @click.argument("path", type=click.Path(path_type=Path))
-    @click.option("--nodes", type=click.Path(path_type=Path),
-                  help="Research network: node table; PATH is then an edge list.")
+    @click.option(
+        "--nodes",
+        type=click.Path(path_type=Path),
+        help="Research network: node table; PATH is then an edge list.",
+    )
     @click.option("--unit-column", help="Research network: node column naming the department.")
-    @click.option("--direction", type=click.Choice(["seeks", "gives"]), default="seeks",
-                  show_default=True,
-                  help="Research network: 'seeks' = source went to target (target provides).")
+    @click.option(
+        "--direction",
+        type=click.Choice(["seeks", "gives"]),
+        default="seeks",
+        show_default=True,
+        help="Research network: 'seeks' = source went to target (target provides).",
+    )
     @click.option("--weight-column", help="Research network: edge column with the tie value.")
-    @click.option("--weight-as", type=click.Choice(["frequency", "closeness"]),
-                  default="frequency", show_default=True,
-                  help="Research network: read the tie value as deliveries/month or closeness.")
-    @click.option("--reports-to", type=click.Path(path_type=Path),
-                  help="Research network: edge list of who reports to whom.")
+    @click.option(
+        "--weight-as",
+        type=click.Choice(["frequency", "closeness"]),
+        default="frequency",
+        show_default=True,
+        help="Research network: read the tie value as deliveries/month or closeness.",
+    )
+    @click.option(
+        "--reports-to",
+        type=click.Path(path_type=Path),
+        help="Research network: edge list of who reports to whom.",
+    )
     @click.option("--encoding", help="Text encoding of CSV/JSON files (default UTF-8).")
     @functools.wraps(f)
-    def wrapper(path, nodes, unit_column, direction, weight_column, weight_as, reports_to,
-                encoding, **kwargs):
-        research = nodes is not None or unit_column is not None or (
-            path.is_file() and path.suffix.lower() in (".csv", ".txt")
-            and path.stem not in ("units", "handoffs", "deliveries"))
+    def wrapper(
+        path,
+        nodes,
+        unit_column,
+        direction,
+        weight_column,
+        weight_as,
+        reports_to,
+        encoding,
+        **kwargs,
+    ):
+        research = (
+            nodes is not None
+            or unit_column is not None
+            or (
+                path.is_file()
+                and path.suffix.lower() in (".csv", ".txt")
+                and path.stem not in ("units", "handoffs", "deliveries")
+            )
+        )
         if research:
             loader = functools.partial(
-                readwrite.load_network, path, nodes=nodes, unit_column=unit_column,
-                direction=direction, weight_column=weight_column, weight_as=weight_as,
-                reports_to=reports_to, encoding=encoding)
+                readwrite.load_network,
+                path,
+                nodes=nodes,
+                unit_column=unit_column,
+                direction=direction,
+                weight_column=weight_column,
+                weight_as=weight_as,
+                reports_to=reports_to,
+                encoding=encoding,
+            )
         else:
             loader = functools.partial(readwrite.load, path, encoding=encoding)
         return f(loader=loader, path=path, **kwargs)
@@ -60,9 +96,16 @@ def _load_or_exit(loader, as_json):
         return loader()
     except ValidationError as exc:
         if as_json:
-            click.echo(json.dumps({"valid": False,
-                                   "errors": [p.to_dict() for p in exc.problems],
-                                   "warnings": [p.to_dict() for p in exc.warnings]}, indent=1))
+            click.echo(
+                json.dumps(
+                    {
+                        "valid": False,
+                        "errors": [p.to_dict() for p in exc.problems],
+                        "warnings": [p.to_dict() for p in exc.warnings],
+                    },
+                    indent=1,
+                )
+            )
         else:
             click.echo(_problems_text(exc.problems, exc.warnings), err=True)
         sys.exit(1)
@@ -74,24 +117,33 @@ def _load_or_exit(loader, as_json):
 def _problems_text(errors, warnings, *, max_same=5) -> str:
     lines = []
     if errors:
-        lines.append(click.style(f"{len(errors)} error{'s' if len(errors) != 1 else ''} "
-                                 "- nothing was analysed. Fix these and run again:", fg="red",
-                                 bold=True))
-        lines += [f"  {p.location}: " + (f"{p.value!r}: " if p.value else "") + p.message
-                  for p in errors]
+        lines.append(
+            click.style(
+                f"{len(errors)} error{'s' if len(errors) != 1 else ''} "
+                "- nothing was analysed. Fix these and run again:",
+                fg="red",
+                bold=True,
+            )
+        )
+        lines += [
+            f"  {p.location}: " + (f"{p.value!r}: " if p.value else "") + p.message for p in errors
+        ]
     if warnings:
-        lines.append(click.style(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}:",
-                                 fg="yellow"))
+        lines.append(
+            click.style(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}:", fg="yellow")
+        )
         by_code = defaultdict(list)
         for p in warnings:
             by_code[p.code].append(p)
         for items in by_code.values():
             for p in items[:max_same]:
-                lines.append(f"  {p.location}: " + (f"{p.value!r}: " if p.value else "")
-                             + p.message)
+                lines.append(
+                    f"  {p.location}: " + (f"{p.value!r}: " if p.value else "") + p.message
+                )
             if len(items) > max_same:
-                lines.append(f"  ... and {len(items) - max_same} more like this "
-                             "(--json lists them all)")
+                lines.append(
+                    f"  ... and {len(items) - max_same} more like this (--json lists them all)"
+                )
     return "\n".join(lines)
 
 
@@ -113,12 +165,18 @@ def validate(loader, path, as_json):
     """Check an organization file and list every problem with its location."""
     org = _load_or_exit(loader, as_json)
     if as_json:
-        click.echo(json.dumps({"valid": True, "errors": [],
-                               "warnings": [p.to_dict() for p in org.warnings]}, indent=1))
+        click.echo(
+            json.dumps(
+                {"valid": True, "errors": [], "warnings": [p.to_dict() for p in org.warnings]},
+                indent=1,
+            )
+        )
         return
-    click.echo(click.style(f"{path}: valid", fg="green", bold=True)
-               + f" ({len(org.units)} units, {len(org.handoffs)} handoffs, "
-               f"{len(org.deliveries)} deliveries)")
+    click.echo(
+        click.style(f"{path}: valid", fg="green", bold=True)
+        + f" ({len(org.units)} units, {len(org.handoffs)} handoffs, "
+        f"{len(org.deliveries)} deliveries)"
+    )
     if org.warnings:
         click.echo(_problems_text([], org.warnings))
 
@@ -137,23 +195,32 @@ def summary(loader, path, as_json):
         return
     click.echo(click.style(f"{s['name']}", bold=True))
     k = s["kinds"]
-    click.echo(f"  units        {s['units']:>7}  ({_n(k['department'], 'department')}, "
-               f"{_n(k['team'], 'team')}, {_n(k['person'], 'person', 'people')}, "
-               f"{k['external']} external)")
-    click.echo(f"  handoffs     {s['handoffs']:>7}  ({s['handoffs_inside']} inside departments, "
-               f"{s['handoffs_across']} across)")
-    click.echo(f"  density      {s['density']:>7.4f}  (unit graph; department graph "
-               f"{s['department_density']:.3f})")
+    click.echo(
+        f"  units        {s['units']:>7}  ({_n(k['department'], 'department')}, "
+        f"{_n(k['team'], 'team')}, {_n(k['person'], 'person', 'people')}, "
+        f"{k['external']} external)"
+    )
+    click.echo(
+        f"  handoffs     {s['handoffs']:>7}  ({s['handoffs_inside']} inside departments, "
+        f"{s['handoffs_across']} across)"
+    )
+    click.echo(
+        f"  density      {s['density']:>7.4f}  (unit graph; department graph "
+        f"{s['department_density']:.3f})"
+    )
     if s["self_ties_dropped"]:
         click.echo(f"  self-ties    {s['self_ties_dropped']:>7}  (in the edge list, dropped)")
-    click.echo(f"  deliveries   {s['deliveries']:>7}" + (f"  ({s['open_deliveries']} open)"
-                                                        if s["open_deliveries"] else ""))
+    click.echo(
+        f"  deliveries   {s['deliveries']:>7}"
+        + (f"  ({s['open_deliveries']} open)" if s["open_deliveries"] else "")
+    )
     if s["warnings"]:
         click.echo(f"  warnings     {s['warnings']:>7}  (orggraph validate shows them)")
     if s["departments"]:
         width = max(len(d["name"]) for d in s["departments"])
-        click.echo(click.style("  departments", bold=True) + " " * max(0, width - 9)
-                   + "  people  teams")
+        click.echo(
+            click.style("  departments", bold=True) + " " * max(0, width - 9) + "  people  teams"
+        )
         for d in s["departments"]:
             click.echo(f"    {d['name']:<{width}}  {d['headcount']:>6}  {d['teams']:>5}")
 

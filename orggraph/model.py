@@ -104,18 +104,32 @@ class Organization:
             if df is None:
                 continue
             frame = df.astype(object).where(df.notna(), "")
-            frame = frame.map(lambda v: v if isinstance(v, str) else
-                              (str(int(v)) if isinstance(v, float) and v.is_integer() else
-                               (v if hasattr(v, "isoformat") else str(v))))
-            raw[tname] = RawTable(tname, tname, frame.reset_index(drop=True),
-                                  np.arange(2, len(frame) + 2))
+            frame = frame.map(
+                lambda v: (
+                    v
+                    if isinstance(v, str)
+                    else (
+                        str(int(v))
+                        if isinstance(v, float) and v.is_integer()
+                        else (v if hasattr(v, "isoformat") else str(v))
+                    )
+                )
+            )
+            raw[tname] = RawTable(
+                tname, tname, frame.reset_index(drop=True), np.arange(2, len(frame) + 2)
+            )
         tables, warnings = validate(raw)
         return cls._build(tables, name=name, warnings=warnings)
 
     @classmethod
     def _build(cls, tables, *, name, warnings=()):
-        return cls(tables["units"], tables["handoffs"], tables["deliveries"], name=name,
-                   warnings=tuple(warnings))
+        return cls(
+            tables["units"],
+            tables["handoffs"],
+            tables["deliveries"],
+            name=name,
+            warnings=tuple(warnings),
+        )
 
     # ------------------------------------------------------------------ tables
     @property
@@ -176,8 +190,7 @@ class Organization:
         attrs = self._units.drop(columns=["id"]).to_dict("records")
         g.add_nodes_from(zip(self._units["id"], attrs, strict=False))
         agg = _aggregate(self._handoffs, "provider", "customer")
-        g.add_edges_from((d.pop("provider"), d.pop("customer"), d)
-                         for d in agg.to_dict("records"))
+        g.add_edges_from((d.pop("provider"), d.pop("customer"), d) for d in agg.to_dict("records"))
         return nx.freeze(g)
 
     @cached_property
@@ -199,9 +212,13 @@ class Organization:
         g = nx.DiGraph(name=self.name)
         tops = u[u["id"] == u["department"]]
         for row in tops.itertuples(index=False):
-            g.add_node(row.id, name=row.name, kind=row.kind,
-                       headcount=int(heads.get(row.id, 0)),
-                       internal_weight=float(internal.get(row.id, 0.0)))
+            g.add_node(
+                row.id,
+                name=row.name,
+                kind=row.kind,
+                headcount=int(heads.get(row.id, 0)),
+                internal_weight=float(internal.get(row.id, 0.0)),
+            )
         agg = _aggregate(across, "pdept", "cdept")
         g.add_edges_from((d.pop("pdept"), d.pop("cdept"), d) for d in agg.to_dict("records"))
         return nx.freeze(g)
@@ -238,5 +255,7 @@ class Organization:
         return self._igraph
 
     def __repr__(self) -> str:
-        return (f"<Organization {self.name!r}: {len(self._units)} units, "
-                f"{len(self._handoffs)} handoffs, {len(self._deliveries)} deliveries>")
+        return (
+            f"<Organization {self.name!r}: {len(self._units)} units, "
+            f"{len(self._handoffs)} handoffs, {len(self._deliveries)} deliveries>"
+        )

@@ -41,8 +41,12 @@ TABLES: dict[str, list[tuple[str, bool, str]]] = {
         ("customer", True, "unit id that receives it: the internal customer"),
         ("deliverable", True, "what is handed over"),
         ("closeness", True, "1-5: 1 arm's length ... 5 daily close collaboration (may be empty)"),
-        ("frequency", True, "daily, weekly, biweekly, monthly, quarterly, yearly, ad hoc, or a "
-         "number of deliveries per month"),
+        (
+            "frequency",
+            True,
+            "daily, weekly, biweekly, monthly, quarterly, yearly, ad hoc, or a "
+            "number of deliveries per month",
+        ),
         ("importance", False, "1-5, how much the customer's work depends on it (default 3)"),
         ("satisfaction", False, "1-5, the customer's rating of what it receives"),
         ("sla_days", False, "agreed turnaround in days"),
@@ -107,8 +111,16 @@ _SYNONYMS = {
     "parent": ["department", "team", "belongs to", "parent id", "unit", "group"],
     "manager": ["reports to", "reports_to", "boss", "supervisor", "line manager"],
     "provider": ["supplier", "from", "source", "sender", "giver", "provider id", "producer"],
-    "customer": ["internal customer", "client", "to", "target", "receiver", "recipient",
-                 "customer id", "consumer"],
+    "customer": [
+        "internal customer",
+        "client",
+        "to",
+        "target",
+        "receiver",
+        "recipient",
+        "customer id",
+        "consumer",
+    ],
     "deliverable": ["output", "product", "work product", "item", "what"],
     "closeness": ["proximity", "collaboration", "relationship", "closeness rating"],
     "frequency": ["how often", "freq", "cadence"],
@@ -162,7 +174,8 @@ def frequency_per_month(value) -> float:
     12.0
     """
     text = _norm(value)
-    word = _FREQUENCY_SYNONYMS.get(text, text)
+    synonyms = {_norm(k): v for k, v in _FREQUENCY_SYNONYMS.items()}
+    word = synonyms.get(text, text)
     if word in FREQUENCY_PER_MONTH:
         return FREQUENCY_PER_MONTH[word]
     try:
@@ -171,8 +184,10 @@ def frequency_per_month(value) -> float:
         close = difflib.get_close_matches(word, list(FREQUENCY_PER_MONTH), n=1, cutoff=0.6)
         hint = f' (did you mean "{close[0]}"?)' if close else ""
         raise ValueError(
-            "expected one of " + ", ".join(FREQUENCY_PER_MONTH)
-            + " or a number of deliveries per month" + hint
+            "expected one of "
+            + ", ".join(FREQUENCY_PER_MONTH)
+            + " or a number of deliveries per month"
+            + hint
         ) from None
     if not number > 0 or number != number or number == float("inf"):
         raise ValueError("expected a positive number of deliveries per month")

@@ -39,8 +39,12 @@ def summary(org) -> dict:
         "units": len(units),
         "kinds": {k: int(kinds.get(k, 0)) for k in ("department", "team", "person", "external")},
         "departments": [
-            {"id": r.id, "name": r.name, "headcount": int(people.get(r.id, 0)),
-             "teams": int(teams.get(r.id, 0))}
+            {
+                "id": r.id,
+                "name": r.name,
+                "headcount": int(people.get(r.id, 0)),
+                "teams": int(teams.get(r.id, 0)),
+            }
             for r in tops.itertuples(index=False)
         ],
         "handoffs": len(h),

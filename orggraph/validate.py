@@ -51,8 +51,16 @@ class _Collector:
     def add(self, severity, code, message, idx=None, column="", value=""):
         row = None if idx is None else int(self.raw.rows[idx])
         self.items.append(
-            Problem(severity, code, message, self.raw.source, self.raw.name, row, column,
-                    "" if value is None else str(value))
+            Problem(
+                severity,
+                code,
+                message,
+                self.raw.source,
+                self.raw.name,
+                row,
+                column,
+                "" if value is None else str(value),
+            )
         )
 
     def rows(self, severity, code, mask, column, message):
@@ -71,27 +79,29 @@ def _check_columns(raw: RawTable, col: _Collector) -> bool:
     for name, required, _ in TABLES[raw.name]:
         if name in headers:
             continue
-        near = suggest_column(name, [h for h in headers if h not in dict.fromkeys(
-            n for n, _, _ in TABLES[raw.name])])
+        near = suggest_column(
+            name, [h for h in headers if h not in dict.fromkeys(n for n, _, _ in TABLES[raw.name])]
+        )
         if not required and near is None:
             continue
         where = f" (column {raw.letters[near]})" if near in raw.letters else ""
         hint = f'; found "{near}"{where}: rename it to "{name}"' if near is not None else ""
         if required:
-            col.add(ERROR, "missing_column", f'missing required column "{name}"{hint}',
-                    column=name)
+            col.add(ERROR, "missing_column", f'missing required column "{name}"{hint}', column=name)
             ok = False
         else:
-            col.add(WARNING, "misnamed_column",
-                    f'optional column "{name}" not found{hint}; "{near}" is kept as an '
-                    "extra attribute", column=name)
+            col.add(
+                WARNING,
+                "misnamed_column",
+                f'optional column "{name}" not found{hint}; "{near}" is kept as an extra attribute',
+                column=name,
+            )
     for h in headers:
         if h.startswith("(unnamed column"):
             vals = raw.frame[h]
             if (vals.astype(str) != "").any():
-                col.add(ERROR, "unnamed_column", f"{h} holds values but has no header",
-                        column=h)
-    if ok and len(raw.frame) == 0:
+                col.add(ERROR, "unnamed_column", f"{h} holds values but has no header", column=h)
+    if ok and len(raw.frame) == 0 and raw.name in REQUIRED_TABLES:
         col.add(ERROR, "empty_table", "the table has a header but no rows")
         ok = False
     return ok
@@ -143,7 +153,7 @@ def _find_cycles(parent: dict) -> list[list[str]]:
             walk.append(node)
             node = parent[node]
         if node is not None and state.get(node) == 1:
-            cycles.append(walk[walk.index(node):])
+            cycles.append(walk[walk.index(node) :])
         for n in walk:
             state[n] = 2
     return cycles
@@ -158,8 +168,13 @@ def _units(raw: RawTable, col: _Collector):
     first_row: dict[str, int] = {}
     for i, r in zip(ids, raw.rows, strict=False):
         first_row.setdefault(i, int(r))
-    col.rows(ERROR, "duplicate_id", dup, "id",
-             lambda v: f"duplicate id: already used on row {first_row[v]}")
+    col.rows(
+        ERROR,
+        "duplicate_id",
+        dup,
+        "id",
+        lambda v: f"duplicate id: already used on row {first_row[v]}",
+    )
 
     kinds = _text(f, "kind").str.strip().str.lower()
     unknown = ~kinds.isin(KINDS)
@@ -181,8 +196,13 @@ def _units(raw: RawTable, col: _Collector):
 
     parents = _text(f, "parent")
     unknown_parent = (parents != "") & ~parents.isin(valid)
-    col.rows(ERROR, "unknown_id", unknown_parent, "parent",
-             lambda v: "no unit has this id" + _suggest_id(v, valid, by_name))
+    col.rows(
+        ERROR,
+        "unknown_id",
+        unknown_parent,
+        "parent",
+        lambda v: "no unit has this id" + _suggest_id(v, valid, by_name),
+    )
     parent_kind = parents.map(kind_of)
     for kind, allowed in ALLOWED_PARENT_KINDS.items():
         is_kind = (kinds == kind).to_numpy()
@@ -191,33 +211,65 @@ def _units(raw: RawTable, col: _Collector):
         if kind == "external":
             msg = "the external customer stands outside the organization: leave parent empty"
         else:
-            msg = (lambda v, kind=kind, allowed=allowed: f"a {kind} cannot belong to a "
-                   f"{kind_of.get(v)} ({v}); expected a " + " or ".join(allowed))
+
+            def msg(v, kind=kind, allowed=allowed):
+                return (
+                    f"a {kind} cannot belong to a "
+                    f"{kind_of.get(v)} ({v}); expected a " + " or ".join(allowed)
+                )
+
         col.rows(ERROR, "bad_parent", bad, "parent", msg)
     for kind in ("person", "team"):
         missing = (kinds == kind) & (parents == "")
-        col.rows(ERROR, "missing_value", missing, "parent",
-                 f"a {kind} must belong to a " + ("team or department" if kind == "person"
-                                                  else "department"))
+        col.rows(
+            ERROR,
+            "missing_value",
+            missing,
+            "parent",
+            f"a {kind} must belong to a "
+            + ("team or department" if kind == "person" else "department"),
+        )
     parent_map = {i: (p or None) for i, p in zip(ids, parents, strict=False) if i}
     row_of = {i: k for k, i in enumerate(ids)}
     for cycle in _find_cycles(parent_map):
         k = min(row_of[c] for c in cycle)
-        col.add(ERROR, "cycle", "the parent chain loops: " + " -> ".join(cycle + [cycle[0]]),
-                k, "parent", ids.iloc[k])
+        col.add(
+            ERROR,
+            "cycle",
+            "the parent chain loops: " + " -> ".join(cycle + [cycle[0]]),
+            k,
+            "parent",
+            ids.iloc[k],
+        )
 
     managers = _text(f, "manager")
     unknown_mgr = (managers != "") & ~managers.isin(valid)
-    col.rows(ERROR, "unknown_id", unknown_mgr, "manager",
-             lambda v: "no unit has this id" + _suggest_id(v, valid, by_name))
+    col.rows(
+        ERROR,
+        "unknown_id",
+        unknown_mgr,
+        "manager",
+        lambda v: "no unit has this id" + _suggest_id(v, valid, by_name),
+    )
     not_person = (managers != "") & ~unknown_mgr & (managers.map(kind_of) != "person")
-    col.rows(ERROR, "bad_manager", not_person, "manager",
-             lambda v: f"a manager must be a person; {v} is a {kind_of.get(v)}")
+    col.rows(
+        ERROR,
+        "bad_manager",
+        not_person,
+        "manager",
+        lambda v: f"a manager must be a person; {v} is a {kind_of.get(v)}",
+    )
     mgr_map = {i: (m or None) for i, m in zip(ids, managers, strict=False) if i}
     for cycle in _find_cycles(mgr_map):
         k = min(row_of[c] for c in cycle)
-        col.add(ERROR, "cycle", "the reporting line loops: " + " -> ".join(cycle + [cycle[0]]),
-                k, "manager", ids.iloc[k])
+        col.add(
+            ERROR,
+            "cycle",
+            "the reporting line loops: " + " -> ".join(cycle + [cycle[0]]),
+            k,
+            "manager",
+            ids.iloc[k],
+        )
 
     out = f.copy()
     for c in ("id", "name", "kind", "parent", "manager", "role", "location", "level"):
@@ -253,20 +305,42 @@ def _handoffs(raw: RawTable, col: _Collector, unit_ids: set, names: dict):
     for name, s in (("provider", prov), ("customer", cust)):
         col.rows(ERROR, "missing_value", s == "", name, f"every handoff needs a {name} unit id")
         if unit_ids is not None:
-            col.rows(ERROR, "unknown_id", (s != "") & ~s.isin(unit_ids), name,
-                     lambda v: "no unit has this id" + _suggest_id(v, unit_ids, names))
-    col.rows(ERROR, "self_handoff", (prov != "") & (prov == cust), "customer",
-             "a unit cannot be its own internal customer (provider and customer are the same)")
+            col.rows(
+                ERROR,
+                "unknown_id",
+                (s != "") & ~s.isin(unit_ids),
+                name,
+                lambda v: "no unit has this id" + _suggest_id(v, unit_ids, names),
+            )
+    col.rows(
+        ERROR,
+        "self_handoff",
+        (prov != "") & (prov == cust),
+        "customer",
+        "a unit cannot be its own internal customer (provider and customer are the same)",
+    )
     deliv = _text(f, "deliverable")
-    col.rows(ERROR, "missing_value", deliv == "", "deliverable",
-             "name what is handed over (e.g. 'signed order')")
+    col.rows(
+        ERROR,
+        "missing_value",
+        deliv == "",
+        "deliverable",
+        "name what is handed over (e.g. 'signed order')",
+    )
 
     freq = _text(f, "frequency")
     per_month = np.full(len(f), np.nan)
     for i, v in enumerate(freq):
         if v == "":
-            col.add(ERROR, "missing_value", "how often is it handed over? expected "
-                    + ", ".join(FREQUENCY_PER_MONTH) + " or a number per month", i, "frequency")
+            col.add(
+                ERROR,
+                "missing_value",
+                "how often is it handed over? expected "
+                + ", ".join(FREQUENCY_PER_MONTH)
+                + " or a number per month",
+                i,
+                "frequency",
+            )
             continue
         try:
             per_month[i] = frequency_per_month(v)
@@ -277,12 +351,18 @@ def _handoffs(raw: RawTable, col: _Collector, unit_ids: set, names: dict):
     out["provider"], out["customer"], out["deliverable"], out["frequency"] = prov, cust, deliv, freq
     for c, (lo, hi) in _NUMERIC.items():
         out[c] = _numbers(col, f, c, lo, hi)
-    no_close = (_text(f, "closeness") == "")
-    col.rows(WARNING, "missing_closeness", no_close, "closeness",
-             "no closeness rating; the neutral 3 is used for path lengths")
+    no_close = _text(f, "closeness") == ""
+    col.rows(
+        WARNING,
+        "missing_closeness",
+        no_close,
+        "closeness",
+        "no closeness rating; the neutral 3 is used for path lengths",
+    )
     out["per_month"] = per_month
-    out["weight"] = [handoff_weight(p, i) for p, i in zip(per_month, out["importance"],
-                                                          strict=False)]
+    out["weight"] = [
+        handoff_weight(p, i) for p, i in zip(per_month, out["importance"], strict=False)
+    ]
     out["distance"] = out["closeness"].map(closeness_distance)
 
     # Duplicate rows: identical ones are merged, conflicting ones rejected.
@@ -296,18 +376,33 @@ def _handoffs(raw: RawTable, col: _Collector, unit_ids: set, names: dict):
         table = f.astype(str)
         for i in np.flatnonzero(dup.to_numpy()):
             j = first_idx[key.iloc[i]]
-            diff = [c for c in f.columns if table.iat[i, f.columns.get_loc(c)]
-                    != table.iat[j, f.columns.get_loc(c)]]
+            diff = [
+                c
+                for c in f.columns
+                if table.iat[i, f.columns.get_loc(c)] != table.iat[j, f.columns.get_loc(c)]
+            ]
             where = f"row {int(raw.rows[j])}"
             if not diff:
-                col.add(WARNING, "duplicate_handoff", f"repeats {where} exactly; merged into "
-                        "one handoff", i, "deliverable", deliv.iloc[i])
+                col.add(
+                    WARNING,
+                    "duplicate_handoff",
+                    f"repeats {where} exactly; merged into one handoff",
+                    i,
+                    "deliverable",
+                    deliv.iloc[i],
+                )
                 keep[i] = False
             else:
-                col.add(ERROR, "duplicate_handoff",
-                        f"same provider, customer and deliverable as {where} but different "
-                        f"{', '.join(diff)}; rejected: keep one row or name the deliverables "
-                        "apart", i, "deliverable", deliv.iloc[i])
+                col.add(
+                    ERROR,
+                    "duplicate_handoff",
+                    f"same provider, customer and deliverable as {where} but different "
+                    f"{', '.join(diff)}; rejected: keep one row or name the deliverables "
+                    "apart",
+                    i,
+                    "deliverable",
+                    deliv.iloc[i],
+                )
     return out[keep].reset_index(drop=True)
 
 
@@ -317,11 +412,17 @@ def _dates(col: _Collector, f, column, required):
     text = raw.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v))
     parsed = pd.to_datetime(text.where(text != "", None), format="ISO8601", errors="coerce")
     bad = (text != "") & parsed.isna()
-    col.rows(ERROR, "bad_date", bad, column,
-             "not a date: expected YYYY-MM-DD or YYYY-MM-DD HH:MM (or an Excel date cell)")
+    col.rows(
+        ERROR,
+        "bad_date",
+        bad,
+        column,
+        "not a date: expected YYYY-MM-DD or YYYY-MM-DD HH:MM (or an Excel date cell)",
+    )
     if required:
-        col.rows(ERROR, "missing_value", text == "", column, f"every delivery needs a {column} "
-                 "date")
+        col.rows(
+            ERROR, "missing_value", text == "", column, f"every delivery needs a {column} date"
+        )
     return parsed.astype("datetime64[ns]")
 
 
@@ -332,14 +433,25 @@ def _deliveries(raw: RawTable, col: _Collector, handoff_keys):
     out["provider"], out["customer"], out["deliverable"] = prov, cust, deliv
     if handoff_keys is not None:
         key = prov + "\x1f" + cust + "\x1f" + deliv.str.strip().str.lower()
-        col.rows(ERROR, "unknown_handoff", ~key.isin(handoff_keys), "deliverable",
-                 lambda v: "no handoff in the handoffs table has this provider, customer and "
-                 "deliverable")
+        col.rows(
+            ERROR,
+            "unknown_handoff",
+            ~key.isin(handoff_keys),
+            "deliverable",
+            lambda v: (
+                "no handoff in the handoffs table has this provider, customer and deliverable"
+            ),
+        )
     req = _dates(col, f, "requested", True)
     dlv = _dates(col, f, "delivered", False)
     early = (dlv < req).fillna(False)
-    col.rows(ERROR, "delivered_before_requested", early, "delivered",
-             lambda v: "delivered before it was requested")
+    col.rows(
+        ERROR,
+        "delivered_before_requested",
+        early,
+        "delivered",
+        lambda v: "delivered before it was requested",
+    )
     out["requested"], out["delivered"] = req, dlv
     out["lead_days"] = (dlv - req).dt.total_seconds() / 86400.0
     return out
@@ -364,19 +476,28 @@ def check(raw_tables: dict[str, RawTable], file_problems=()):
     handoff_keys = None
     if ok.get("handoffs"):
         h = _handoffs(raw_tables["handoffs"], collectors["handoffs"], unit_ids, names)
-        handoff_keys = set(h["provider"] + "\x1f" + h["customer"] + "\x1f"
-                           + h["deliverable"].str.strip().str.lower())
+        handoff_keys = set(
+            h["provider"]
+            + "\x1f"
+            + h["customer"]
+            + "\x1f"
+            + h["deliverable"].str.strip().str.lower()
+        )
         tables["handoffs"] = h
     if ok.get("deliveries"):
-        tables["deliveries"] = _deliveries(raw_tables["deliveries"], collectors["deliveries"],
-                                           handoff_keys)
+        tables["deliveries"] = _deliveries(
+            raw_tables["deliveries"], collectors["deliveries"], handoff_keys
+        )
     for c in collectors.values():
         problems += c.items
 
     errors = [p for p in problems if p.severity == ERROR]
     present = set(raw_tables)
-    if errors or not all(t in tables for t in REQUIRED_TABLES) or not present >= set(
-            REQUIRED_TABLES):
+    if (
+        errors
+        or not all(t in tables for t in REQUIRED_TABLES)
+        or not present >= set(REQUIRED_TABLES)
+    ):
         return None, problems
 
     units = tables["units"]
@@ -384,10 +505,15 @@ def check(raw_tables: dict[str, RawTable], file_problems=()):
     problems += _structure_warnings(units, tables["handoffs"], raw_tables["units"])
     if "deliveries" not in tables:
         tables["deliveries"] = pd.DataFrame(
-            {"provider": pd.Series(dtype=object), "customer": pd.Series(dtype=object),
-             "deliverable": pd.Series(dtype=object),
-             "requested": pd.Series(dtype="datetime64[ns]"),
-             "delivered": pd.Series(dtype="datetime64[ns]"), "lead_days": pd.Series(dtype=float)})
+            {
+                "provider": pd.Series(dtype=object),
+                "customer": pd.Series(dtype=object),
+                "deliverable": pd.Series(dtype=object),
+                "requested": pd.Series(dtype="datetime64[ns]"),
+                "delivered": pd.Series(dtype="datetime64[ns]"),
+                "lead_days": pd.Series(dtype=float),
+            }
+        )
     return tables, problems
 
 
@@ -402,8 +528,13 @@ def _structure_warnings(units, handoffs, raw_units):
         while u and u not in connected:
             connected.add(u)
             u = parent.get(u, "")
-    col.rows(WARNING, "isolated", ~ids.isin(connected), "id",
-             "takes part in no handoff (neither it nor anything inside it)")
+    col.rows(
+        WARNING,
+        "isolated",
+        ~ids.isin(connected),
+        "id",
+        "takes part in no handoff (neither it nor anything inside it)",
+    )
     people = units[units["kind"] == "person"]
     if len(people):
         staffed = set()
@@ -411,11 +542,20 @@ def _structure_warnings(units, handoffs, raw_units):
             while u and u not in staffed:
                 staffed.add(u)
                 u = parent.get(u, "")
-        col.rows(WARNING, "no_people", (units["kind"] == "department") & ~ids.isin(staffed),
-                 "id", "department without people")
+        col.rows(
+            WARNING,
+            "no_people",
+            (units["kind"] == "department") & ~ids.isin(staffed),
+            "id",
+            "department without people",
+        )
     if not (units["kind"] == "external").any():
-        col.add(WARNING, "no_external", "no unit of kind 'external': analyses of the path to the "
-                "external customer are skipped", column="kind")
+        col.add(
+            WARNING,
+            "no_external",
+            "no unit of kind 'external': analyses of the path to the external customer are skipped",
+            column="kind",
+        )
     return col.items
 
 

@@ -9,8 +9,17 @@ from .readers import SUPPORTED, read_raw
 from .research import read_network
 from .writers import user_tables, write, write_template
 
-__all__ = ["load", "load_network", "check_path", "write", "write_template", "user_tables",
-           "read_raw", "read_network", "SUPPORTED"]
+__all__ = [
+    "load",
+    "load_network",
+    "check_path",
+    "write",
+    "write_template",
+    "user_tables",
+    "read_raw",
+    "read_network",
+    "SUPPORTED",
+]
 
 
 def _finish(raw, problems, name):

@@ -27,7 +27,9 @@ from ..schema import TABLES, suggest_column
 
 __all__ = ["RawTable", "read_raw", "SUPPORTED"]
 
-SUPPORTED = "a folder of CSV files, a .zip of CSV files, an Excel .xlsx workbook or a .json document"
+SUPPORTED = (
+    "a folder of CSV files, a .zip of CSV files, an Excel .xlsx workbook or a .json document"
+)
 
 
 @dataclass
@@ -95,7 +97,9 @@ def _decode(data: bytes, source: str, encoding: str | None) -> tuple[str | None,
 
 def _read_csv_text(text: str, name: str, source: str) -> tuple[RawTable | None, list[Problem]]:
     if not text.strip():
-        return None, [_error("empty_table", "the file is empty; expected a header row", source, name)]
+        return None, [
+            _error("empty_table", "the file is empty; expected a header row", source, name)
+        ]
     # The csv module gives exact physical line numbers, even with quoted newlines.
     reader = csv.reader(io.StringIO(text, newline=""))
     records, rownums, problems = [], [], []
@@ -110,13 +114,15 @@ def _read_csv_text(text: str, name: str, source: str) -> tuple[RawTable | None, 
                 continue
             if not any(v.strip() for v in values):
                 continue
-            if len(values) > width and any(v.strip() for v in values[width:]):
+            if len(values) > width:
                 problems.append(
                     _error(
                         "ragged_row",
                         f"this row has {len(values)} fields but the header has {width}; "
                         "a value probably contains an unquoted comma",
-                        source, name, reader.line_num,
+                        source,
+                        name,
+                        reader.line_num,
                     )
                 )
                 continue
@@ -124,11 +130,14 @@ def _read_csv_text(text: str, name: str, source: str) -> tuple[RawTable | None, 
             records.append([v.strip() for v in values])
             rownums.append(reader.line_num)
     except csv.Error as exc:
-        problems.append(_error("not_csv", f"cannot be read as CSV: {exc}", source, name,
-                               reader.line_num))
+        problems.append(
+            _error("not_csv", f"cannot be read as CSV: {exc}", source, name, reader.line_num)
+        )
         return None, problems
     if header is None:
-        return None, [_error("empty_table", "the file is empty; expected a header row", source, name)]
+        return None, [
+            _error("empty_table", "the file is empty; expected a header row", source, name)
+        ]
     frame = pd.DataFrame(records, columns=_dedupe(header), dtype=object)
     return RawTable(name, source, frame, np.asarray(rownums, dtype=np.int64)), problems
 
@@ -161,11 +170,16 @@ def _csv_set(files: dict[str, callable], label: str, encoding):
             if table == "deliveries":
                 continue
             csvs = [Path(n).name for n in names if n.lower().endswith(".csv")]
-            near = [n for n in csvs if Path(n).stem.lower().strip() == table
-                    or suggest_column(table, [Path(n).stem]) is not None]
+            near = [
+                n
+                for n in csvs
+                if Path(n).stem.lower().strip() == table
+                or suggest_column(table, [Path(n).stem]) is not None
+            ]
             hint = f' Found "{near[0]}": rename it to "{table}.csv".' if near else ""
-            problems.append(_error("missing_table", f'no "{table}.csv" in {label}.{hint}',
-                                   label, table))
+            problems.append(
+                _error("missing_table", f'no "{table}.csv" in {label}.{hint}', label, table)
+            )
             continue
         source = Path(hit).name
         text, probs = _decode(files[hit](), source, encoding)
@@ -219,8 +233,9 @@ def _read_sheet(ws, table: str, source: str):
     if header_idx is None:
         header_idx = first_nonempty
     if header_idx is None:
-        return None, [_error("empty_table", "the sheet is empty; expected a header row",
-                             source, table)]
+        return None, [
+            _error("empty_table", "the sheet is empty; expected a header row", source, table)
+        ]
     header_rownum = header_idx + 1
     raw_header = list(rows[header_idx])
     # Merged header cells leave every column but the first without a name.
@@ -231,7 +246,9 @@ def _read_sheet(ws, table: str, source: str):
                     "merged_header",
                     f"header cells {rng.coord} are merged; unmerge them so that each column "
                     "has its own header",
-                    source, table, header_rownum,
+                    source,
+                    table,
+                    header_rownum,
                     value=str(ws.cell(rng.min_row, rng.min_col).value or ""),
                 )
             )
@@ -272,8 +289,9 @@ def _read_xlsx(path: Path, label: str):
         hint = ""
         if "old binary Office" in what:
             hint = " Open it in Excel and save it as .xlsx (Excel Workbook)."
-        return {}, [_error("not_xlsx", f"this is {what}, not an Excel .xlsx workbook.{hint}",
-                           label)]
+        return {}, [
+            _error("not_xlsx", f"this is {what}, not an Excel .xlsx workbook.{hint}", label)
+        ]
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -287,8 +305,14 @@ def _read_xlsx(path: Path, label: str):
             if near is None:
                 near = next((s for s in wb.sheetnames if s.strip().lower() == table), None)
             hint = f' Found sheet "{near}": rename it to "{table}".' if near else ""
-            problems.append(_error("missing_table", f'no sheet named "{table}".{hint} '
-                                   f"Sheets found: {', '.join(wb.sheetnames)}.", label, table))
+            problems.append(
+                _error(
+                    "missing_table",
+                    f'no sheet named "{table}".{hint} Sheets found: {", ".join(wb.sheetnames)}.',
+                    label,
+                    table,
+                )
+            )
             continue
         source = f"{path.name}, sheet '{table}'"
         raw, probs = _read_sheet(wb[table], table, source)
@@ -303,18 +327,32 @@ def _read_json(path: Path, label: str, encoding):
     text, problems = _decode(path.read_bytes(), label, encoding)
     if text is None:
         return {}, [
-            Problem(p.severity, p.code, p.message.replace("CSV text", "JSON text"), p.source,
-                    p.table, p.row, p.column, p.value)
+            Problem(
+                p.severity,
+                p.code,
+                p.message.replace("CSV text", "JSON text"),
+                p.source,
+                p.table,
+                p.row,
+                p.column,
+                p.value,
+            )
             for p in problems
         ]
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        return {}, [_error("not_json", f"not valid JSON: {exc.msg} (line {exc.lineno}, "
-                           f"character {exc.colno})", label)]
+        return {}, [
+            _error(
+                "not_json",
+                f"not valid JSON: {exc.msg} (line {exc.lineno}, character {exc.colno})",
+                label,
+            )
+        ]
     if not isinstance(doc, dict):
-        return {}, [_error("not_json", 'expected a JSON object with "units" and "handoffs" lists',
-                           label)]
+        return {}, [
+            _error("not_json", 'expected a JSON object with "units" and "handoffs" lists', label)
+        ]
     tables = {}
     for table in TABLES:
         items = doc.get(table)
@@ -325,10 +363,12 @@ def _read_json(path: Path, label: str, encoding):
                 problems.append(_error("missing_table", f'no "{table}" list.{hint}', label, table))
             continue
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            problems.append(_error("not_json", f'"{table}" must be a list of objects', label,
-                                   table))
+            problems.append(
+                _error("not_json", f'"{table}" must be a list of objects', label, table)
+            )
             continue
-        header = []
+        # An empty list is an empty table with the documented columns.
+        header = [] if items else [c for c, _, _ in TABLES[table]]
         for item in items:
             for k in item:
                 if k not in header:
@@ -391,18 +431,34 @@ def read_raw(path, *, encoding: str | None = None):
         files = {n: (lambda n=n: zf.read(n)) for n in names}
         return _csv_set(files, f'archive "{label}"', encoding)
     if suffix == ".xls":
-        return {}, [_error("not_xlsx", "old .xls workbooks are not supported; open it in Excel "
-                           "and save it as .xlsx (Excel Workbook)", label)]
+        return {}, [
+            _error(
+                "not_xlsx",
+                "old .xls workbooks are not supported; open it in Excel "
+                "and save it as .xlsx (Excel Workbook)",
+                label,
+            )
+        ]
     if suffix == ".csv":
         stem = path.stem
-        hint = (f"pass the folder that holds {path.name} (orggraph reads units.csv, handoffs.csv "
-                "and deliveries.csv together)")
+        hint = (
+            f"pass the folder that holds {path.name} (orggraph reads units.csv, handoffs.csv "
+            "and deliveries.csv together)"
+        )
         if re.fullmatch(r"units|handoffs|deliveries", stem):
-            return _csv_set({p.name: p.read_bytes for p in sorted(path.parent.iterdir())
-                             if p.is_file()}, f'folder "{path.parent}"', encoding)
-        return {}, [_error("not_org", f"a single CSV is not an organization: {hint}, or load an "
-                           "edge list with --nodes/--unit-column (see README, research networks)",
-                           label)]
+            return _csv_set(
+                {p.name: p.read_bytes for p in sorted(path.parent.iterdir()) if p.is_file()},
+                f'folder "{path.parent}"',
+                encoding,
+            )
+        return {}, [
+            _error(
+                "not_org",
+                f"a single CSV is not an organization: {hint}, or load an "
+                "edge list with --nodes/--unit-column (see README, research networks)",
+                label,
+            )
+        ]
     return {}, [_error("unsupported", f"cannot read {label!r}: expected {SUPPORTED}", label)]
 
 

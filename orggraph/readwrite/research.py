@@ -43,23 +43,47 @@ def _column(raw: RawTable, wanted: str | None, fallbacks, what, problems, requir
     if wanted is not None:
         if wanted in cols:
             return wanted
-        problems.append(Problem(ERROR, "missing_column", f'no column "{wanted}" ({what}); '
-                                f"columns are: {', '.join(cols)}", raw.source, raw.name, None,
-                                wanted))
+        problems.append(
+            Problem(
+                ERROR,
+                "missing_column",
+                f'no column "{wanted}" ({what}); columns are: {", ".join(cols)}',
+                raw.source,
+                raw.name,
+                None,
+                wanted,
+            )
+        )
         return None
     for f in fallbacks:
         for c in cols:
             if c.strip().lower() == f:
                 return c
     if required:
-        problems.append(Problem(ERROR, "missing_column", f"cannot tell which column is the {what};"
-                                f" columns are: {', '.join(cols)}", raw.source, raw.name))
+        problems.append(
+            Problem(
+                ERROR,
+                "missing_column",
+                f"cannot tell which column is the {what}; columns are: {', '.join(cols)}",
+                raw.source,
+                raw.name,
+            )
+        )
     return None
 
 
-def read_network(edges, *, nodes=None, unit_column=None, direction="seeks",
-                 weight_column=None, weight_as="frequency", reports_to=None, relation=None,
-                 encoding=None):
+def read_network(
+    edges,
+    *,
+    nodes=None,
+    unit_column=None,
+    direction="seeks",
+    weight_column=None,
+    weight_as="frequency",
+    reports_to=None,
+    relation=None,
+    encoding=None,
+):
     """Read a research network as raw organization tables.
 
     Parameters
@@ -101,8 +125,9 @@ def read_network(edges, *, nodes=None, unit_column=None, direction="seeks",
         raise ValueError("direction must be 'seeks' or 'gives'")
     src = _column(eraw, None, ["source", "from", "e1", "sender", "ego"], "source", problems)
     dst = _column(eraw, None, ["target", "to", "e2", "receiver", "alter"], "target", problems)
-    wcol = _column(eraw, weight_column, ["weight", "value", "score", "w"], "weight", problems,
-                   required=False)
+    wcol = _column(
+        eraw, weight_column, ["weight", "value", "score", "w"], "weight", problems, required=False
+    )
     if src is None or dst is None:
         cols = list(eraw.frame.columns)
         if len(cols) >= 2 and src is None and dst is None:
@@ -117,17 +142,30 @@ def read_network(edges, *, nodes=None, unit_column=None, direction="seeks",
     values = e[wcol].astype(str) if wcol else pd.Series(["1"] * len(e))
     loops = (s == t).to_numpy()
     for i in np.flatnonzero(loops):
-        problems.append(Problem(WARNING, "self_tie", "self-tie dropped (a person naming "
-                                "themselves is not a handoff)", eraw.source, "handoffs",
-                                int(eraw.rows[i]), src, s.iloc[i]))
+        problems.append(
+            Problem(
+                WARNING,
+                "self_tie",
+                "self-tie dropped (a person naming themselves is not a handoff)",
+                eraw.source,
+                "handoffs",
+                int(eraw.rows[i]),
+                src,
+                s.iloc[i],
+            )
+        )
     keep = ~loops
     rel = relation or edges.stem
-    hand = pd.DataFrame({
-        "provider": provider[keep].to_numpy(), "customer": customer[keep].to_numpy(),
-        "deliverable": rel,
-        "closeness": values[keep].to_numpy() if weight_as == "closeness" else "",
-        "frequency": values[keep].to_numpy() if weight_as == "frequency" else "1",
-    }, dtype=object)
+    hand = pd.DataFrame(
+        {
+            "provider": provider[keep].to_numpy(),
+            "customer": customer[keep].to_numpy(),
+            "deliverable": rel,
+            "closeness": values[keep].to_numpy() if weight_as == "closeness" else "",
+            "frequency": values[keep].to_numpy() if weight_as == "frequency" else "1",
+        },
+        dtype=object,
+    )
     tables = {"handoffs": RawTable("handoffs", eraw.source, hand, eraw.rows[keep])}
 
     # People: from the node table, plus anyone the edge list names that it lacks.
@@ -141,19 +179,35 @@ def read_network(edges, *, nodes=None, unit_column=None, direction="seeks",
         if nraw is None:
             return {}, problems
         nsource = nraw.source
-        idcol = _column(nraw, None, ["id", "name", "node", "nodename"], "node id", problems,
-                        required=False) or nraw.frame.columns[0]
+        idcol = (
+            _column(
+                nraw, None, ["id", "name", "node", "nodename"], "node id", problems, required=False
+            )
+            or nraw.frame.columns[0]
+        )
         attrs = nraw.frame.rename(columns={idcol: "id"})
         ids = list(attrs["id"].astype(str))
         nrows = nraw.rows
         if unit_column is not None and unit_column not in attrs:
-            problems.append(Problem(ERROR, "missing_column", f'no column "{unit_column}" to use '
-                                    f"as the unit; columns are: {', '.join(attrs.columns)}",
-                                    nraw.source, "units", None, unit_column))
+            problems.append(
+                Problem(
+                    ERROR,
+                    "missing_column",
+                    f'no column "{unit_column}" to use '
+                    f"as the unit; columns are: {', '.join(attrs.columns)}",
+                    nraw.source,
+                    "units",
+                    None,
+                    unit_column,
+                )
+            )
             return {}, problems
     elif unit_column is not None:
-        problems.append(Problem(ERROR, "missing_file", "--unit-column needs --nodes (the node "
-                                "table)", str(edges)))
+        problems.append(
+            Problem(
+                ERROR, "missing_file", "--unit-column needs --nodes (the node table)", str(edges)
+            )
+        )
         return {}, problems
     seen = set(ids)
     extra = [x for x in pd.unique(pd.concat([s[keep], t[keep]])) if x not in seen]
@@ -164,8 +218,7 @@ def read_network(edges, *, nodes=None, unit_column=None, direction="seeks",
         dept_of = {i: "organization" for i in ids}
         dept_rows = [("organization", org_name)]
     else:
-        unit_vals = dict(zip(attrs["id"].astype(str), attrs[unit_column].astype(str),
-                             strict=False))
+        unit_vals = dict(zip(attrs["id"].astype(str), attrs[unit_column].astype(str), strict=False))
         dept_of, dept_rows, missing = {}, {}, []
         for i in ids:
             v = unit_vals.get(i, "").strip()
@@ -177,10 +230,19 @@ def read_network(edges, *, nodes=None, unit_column=None, direction="seeks",
             dept_rows[did] = f"{unit_column[:1].upper()}{unit_column[1:]} {v}"
         dept_rows = sorted(dept_rows.items())
         if missing:
-            problems.append(Problem(WARNING, "no_unit", f"{len(missing)} people have no "
-                                    f"{unit_column} and were put in '{unit_column} unassigned': "
-                                    + ", ".join(missing[:10]), nsource, "units", None,
-                                    unit_column))
+            problems.append(
+                Problem(
+                    WARNING,
+                    "no_unit",
+                    f"{len(missing)} people have no "
+                    f"{unit_column} and were put in '{unit_column} unassigned': "
+                    + ", ".join(missing[:10]),
+                    nsource,
+                    "units",
+                    None,
+                    unit_column,
+                )
+            )
 
     managers = {}
     if reports_to is not None:
@@ -190,23 +252,40 @@ def read_network(edges, *, nodes=None, unit_column=None, direction="seeks",
             rs = _column(rraw, None, ["source", "from", "e1"], "source", problems)
             rt = _column(rraw, None, ["target", "to", "e2"], "target", problems)
             if rs and rt:
-                managers = dict(zip(rraw.frame[rs].astype(str), rraw.frame[rt].astype(str),
-                                    strict=False))
+                managers = dict(
+                    zip(rraw.frame[rs].astype(str), rraw.frame[rt].astype(str), strict=False)
+                )
 
-    people = pd.DataFrame({
-        "id": ids, "name": ids, "kind": "person", "parent": [dept_of[i] for i in ids],
-        "manager": [managers.get(i, "") for i in ids],
-    }, dtype=object)
+    people = pd.DataFrame(
+        {
+            "id": ids,
+            "name": ids,
+            "kind": "person",
+            "parent": [dept_of[i] for i in ids],
+            "manager": [managers.get(i, "") for i in ids],
+        },
+        dtype=object,
+    )
     if len(attrs):
-        extra_attrs = attrs.drop(columns=[c for c in attrs.columns
-                                          if c in ("name", "kind", "parent", "manager")])
+        extra_attrs = attrs.drop(
+            columns=[c for c in attrs.columns if c in ("name", "kind", "parent", "manager")]
+        )
         people = people.merge(extra_attrs.astype(str), on="id", how="left").fillna("")
-    depts = pd.DataFrame({"id": [d for d, _ in dept_rows], "name": [n for _, n in dept_rows],
-                          "kind": "department", "parent": ""}, dtype=object)
+    depts = pd.DataFrame(
+        {
+            "id": [d for d, _ in dept_rows],
+            "name": [n for _, n in dept_rows],
+            "kind": "department",
+            "parent": "",
+        },
+        dtype=object,
+    )
     units = pd.concat([depts, people], ignore_index=True).fillna("").astype(object)
-    rows = np.concatenate([
-        np.zeros(len(depts), dtype=np.int64),
-        nrows if nrows is not None and not extra else np.arange(2, len(people) + 2),
-    ])
+    rows = np.concatenate(
+        [
+            np.zeros(len(depts), dtype=np.int64),
+            nrows if nrows is not None and not extra else np.arange(2, len(people) + 2),
+        ]
+    )
     tables["units"] = RawTable("units", nsource, units, rows)
     return tables, problems

@@ -22,8 +22,11 @@ def _fmt(v):
     if v is None or (isinstance(v, float) and v != v) or v is pd.NaT:
         return ""
     if isinstance(v, pd.Timestamp):
-        return v.strftime("%Y-%m-%d %H:%M:%S") if (v.hour or v.minute or v.second) \
+        return (
+            v.strftime("%Y-%m-%d %H:%M:%S")
+            if (v.hour or v.minute or v.second)
             else v.strftime("%Y-%m-%d")
+        )
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v)
@@ -32,8 +35,11 @@ def _fmt(v):
 def user_tables(org) -> dict[str, pd.DataFrame]:
     """The organization's tables as a user would write them: text, no derived columns."""
     out = {}
-    for name, df in (("units", org.units), ("handoffs", org.handoffs),
-                     ("deliveries", org.deliveries)):
+    for name, df in (
+        ("units", org.units),
+        ("handoffs", org.handoffs),
+        ("deliveries", org.deliveries),
+    ):
         df = df.drop(columns=[c for c in _DERIVED[name] if c in df])
         # Standard columns first, in documented order; extras keep their order.
         std = [c for c, _, _ in TABLES[name] if c in df]
@@ -82,16 +88,21 @@ def write_template(folder) -> list[Path]:
         rows.append(("", ""))
     rows.append(("kind", ", ".join(KINDS)))
     rows.append(("frequency words", ", ".join(FREQUENCY_PER_MONTH)))
-    rows.append(("closeness", "1 arm's length, 2 occasional, 3 regular, 4 close, "
-                 "5 daily close collaboration"))
+    rows.append(
+        (
+            "closeness",
+            "1 arm's length, 2 occasional, 3 regular, 4 close, 5 daily close collaboration",
+        )
+    )
     explain = pd.DataFrame(rows, columns=["what", "meaning"])
     book = folder / "orggraph-template.xlsx"
     written = [book]
     with pd.ExcelWriter(book, engine="openpyxl") as xw:
         explain.to_excel(xw, sheet_name="explanation", index=False)
         for table, cols in TABLES.items():
-            pd.DataFrame(columns=[c for c, _, _ in cols]).to_excel(xw, sheet_name=table,
-                                                                   index=False)
+            pd.DataFrame(columns=[c for c, _, _ in cols]).to_excel(
+                xw, sheet_name=table, index=False
+            )
         ws = xw.book["explanation"]
         ws.column_dimensions["A"].width = 34
         ws.column_dimensions["B"].width = 90
