@@ -226,6 +226,58 @@ def summary(loader, path, as_json):
 
 
 @main.command()
+@input_options
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="Report format.")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
+              help="How many findings to show (JSON: --top 0 is not allowed; all are counted).")
+@click.option("--config", type=click.Path(path_type=Path), help="TOML file with [thresholds].")
+@click.option("--threshold", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Change one threshold, e.g. --threshold silo_ei_max=-0.5 (repeatable).")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed for permutation tests, communities and sampling.")
+@click.option("--fast/--exact", "fast", default=None,
+              help="Estimate betweenness by sampling (default: only for large organizations).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here.")
+def analyze(loader, path, fmt, top, config, overrides, seed, fast, output):
+    """Ranked findings: silos, bottlenecks and critical handoffs, with evidence."""
+    import time
+
+    from . import report
+    from .analysis import analyze as run_analysis
+    from .analysis import load_thresholds
+
+    pairs = {}
+    for item in overrides:
+        if "=" not in item:
+            raise click.BadParameter(f"{item!r}: expected NAME=VALUE", param_hint="--threshold")
+        k, v = item.split("=", 1)
+        pairs[k.strip()] = v.strip()
+    try:
+        thresholds = load_thresholds(config, pairs)
+    except OrgGraphError as exc:
+        raise click.BadParameter(str(exc), param_hint="--config/--threshold") from None
+    org = _load_or_exit(loader, fmt == "json")
+    start = time.perf_counter()
+    big = org.graph.number_of_nodes() > 1000
+
+    def progress(step):
+        if big:
+            click.echo(f"[{time.perf_counter() - start:6.1f} s] {step} ...", err=True)
+
+    result = run_analysis(org, thresholds=thresholds, seed=seed,
+                          fast="auto" if fast is None else fast, progress=progress)
+    render = {"text": report.to_text, "markdown": report.to_markdown,
+              "json": report.to_json}[fmt]
+    text = render(result, org, top=top)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text)
+
+
+@main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
 def template(folder):
     """Write an empty workbook (with an explanation sheet) and empty CSVs to FOLDER."""

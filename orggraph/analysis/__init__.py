@@ -1,0 +1,109 @@
+"""Analyses: metric tables (pure functions of an Organization) and ranked findings.
+
+Where to look:
+
+- ``silos.py``: department mixing matrices, E-I index with permutation test,
+  communities (Leiden/Louvain) against the formal departments;
+- ``bottlenecks.py``: betweenness, strength, partners, Burt's constraint and
+  effective size, Gould & Fernandez brokerage, key-person (removal) risk;
+- ``handoffs.py``: edge betweenness, bridges, the way to the customer, SLA
+  breach rates and the criticality score;
+- ``findings.py``: the Finding record and the thresholds.
+
+Every finder in :data:`FINDERS` has the same signature
+``find(org, *, thresholds, seed, tables) -> list[Finding]`` and shares the
+``tables`` dict so that no table is computed twice.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from . import bottlenecks, handoffs, silos
+from .findings import SEVERITIES, Finding, Thresholds, load_thresholds
+
+__all__ = ["FINDERS", "analyze", "Analysis", "Finding", "Thresholds", "load_thresholds",
+           "SEVERITIES"]
+
+#: finding kind -> finder. New kinds register here and join the contract test.
+FINDERS = {
+    "silo": silos.find,
+    "bottleneck": bottlenecks.find,
+    "critical_handoff": handoffs.find,
+}
+
+#: Above this many units with handoffs, ``fast="auto"`` samples betweenness.
+FAST_ABOVE = 5000
+#: Source sample for the fast mode.
+FAST_SOURCES = 1000
+
+
+@dataclass
+class Analysis:
+    """The result of :func:`analyze`: ranked findings, the tables behind them, timings."""
+
+    organization: str
+    findings: list[Finding]
+    tables: dict = field(repr=False)
+    communities: dict = field(repr=False)
+    timings: dict
+    estimates: dict
+    thresholds: Thresholds
+    seed: int
+
+
+def analyze(org, *, thresholds=None, seed=0, fast="auto", progress=None) -> Analysis:
+    """Run every analysis and return the ranked findings with their tables.
+
+    Parameters
+    ----------
+    org : Organization
+    thresholds : Thresholds, optional
+        Defaults from :class:`Thresholds`.
+    seed : int
+        Seeds the permutation test, communities and any sampling.
+    fast : bool or "auto"
+        Estimate betweenness from sampled sources (see
+        :func:`bottlenecks.centrality`); "auto" does so above
+        :data:`FAST_ABOVE` units with handoffs.
+    progress : callable, optional
+        Called as ``progress(step_name)`` before each step.
+    """
+    t = thresholds or Thresholds()
+    n_active = sum(1 for u in org.graph if org.graph.degree(u) > 0)
+    sample = None
+    if fast is True or (fast == "auto" and n_active > FAST_ABOVE):
+        sample = min(FAST_SOURCES, n_active)
+    tables: dict = {}
+    timings: dict = {}
+
+    def step(name, fn):
+        if progress:
+            progress(name)
+        start = time.perf_counter()
+        result = fn()
+        timings[name] = time.perf_counter() - start
+        return result
+
+    tables["ei_index"] = step("E-I index", lambda: silos.ei_index(
+        org, permutations=t.permutations, seed=seed))
+    tables["mixing_weight"] = step("mixing", lambda: silos.mixing_matrix(org, value="weight"))
+    tables["mixing_closeness"] = silos.mixing_matrix(org, value="closeness")
+    comm = step("communities", lambda: silos.communities(org, seed=seed))
+    tables["centrality"] = step("centrality", lambda: bottlenecks.centrality(
+        org, sample=sample, seed=seed))
+    tables["key_person_risk"] = step("key-person risk", lambda: bottlenecks.key_person_risk(
+        org, seed=seed, centrality_table=tables["centrality"]))
+    tables["handoff_criticality"] = step("handoff criticality",
+                                         lambda: handoffs.handoff_criticality(org))
+    found: list[Finding] = []
+    for kind, finder in FINDERS.items():
+        found += step(f"{kind} findings", lambda finder=finder: finder(
+            org, thresholds=t, seed=seed, tables=tables))
+    found.sort(key=lambda f: (-f.score, f.kind, f.subjects))
+    estimates = {}
+    info = tables["centrality"].attrs.get("betweenness", {})
+    if "sources" in info:
+        estimates["betweenness"] = info
+    return Analysis(org.name, found, tables, comm, timings, estimates, t, seed)
