@@ -227,19 +227,50 @@ def summary(loader, path, as_json):
 
 @main.command()
 @input_options
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
-              show_default=True, help="Report format.")
-@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
-              help="How many findings to show (JSON: --top 0 is not allowed; all are counted).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="How many findings to show (JSON: --top 0 is not allowed; all are counted).",
+)
 @click.option("--config", type=click.Path(path_type=Path), help="TOML file with [thresholds].")
-@click.option("--threshold", "overrides", multiple=True, metavar="NAME=VALUE",
-              help="Change one threshold, e.g. --threshold silo_ei_max=-0.5 (repeatable).")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Seed for permutation tests, communities and sampling.")
-@click.option("--fast/--exact", "fast", default=None,
-              help="Estimate betweenness by sampling (default: only for large organizations).")
+@click.option(
+    "--threshold",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Change one threshold, e.g. --threshold silo_ei_max=-0.5 (repeatable).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed for permutation tests, communities and sampling.",
+)
+@click.option(
+    "--fast/--exact",
+    "fast",
+    default=None,
+    help="Estimate betweenness by sampling (default: only for large organizations).",
+)
+@click.option(
+    "--sources",
+    type=click.IntRange(min=2),
+    default=None,
+    help="Fast mode: how many sampled sources (default 1000).",
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here.")
-def analyze(loader, path, fmt, top, config, overrides, seed, fast, output):
+def analyze(loader, path, fmt, top, config, overrides, seed, fast, sources, output):
     """Ranked findings: silos, bottlenecks and critical handoffs, with evidence."""
     import time
 
@@ -265,10 +296,15 @@ def analyze(loader, path, fmt, top, config, overrides, seed, fast, output):
         if big:
             click.echo(f"[{time.perf_counter() - start:6.1f} s] {step} ...", err=True)
 
-    result = run_analysis(org, thresholds=thresholds, seed=seed,
-                          fast="auto" if fast is None else fast, progress=progress)
-    render = {"text": report.to_text, "markdown": report.to_markdown,
-              "json": report.to_json}[fmt]
+    result = run_analysis(
+        org,
+        thresholds=thresholds,
+        seed=seed,
+        fast="auto" if fast is None else fast,
+        sources=sources,
+        progress=progress,
+    )
+    render = {"text": report.to_text, "markdown": report.to_markdown, "json": report.to_json}[fmt]
     text = render(result, org, top=top)
     if output:
         output.write_text(text + "\n", encoding="utf-8")

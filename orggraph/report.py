@@ -42,12 +42,15 @@ def to_dict(analysis, org, *, top=None) -> dict:
         "organization": analysis.organization,
         "seed": analysis.seed,
         "thresholds": asdict(analysis.thresholds),
-        "counts": {"findings": len(analysis.findings),
-                   **{k: sum(f.kind == k for f in analysis.findings)
-                      for k in ("silo", "bottleneck", "critical_handoff")}},
+        "counts": {
+            "findings": len(analysis.findings),
+            **{
+                k: sum(f.kind == k for f in analysis.findings)
+                for k in ("silo", "bottleneck", "critical_handoff")
+            },
+        },
         "findings": [
-            {"rank": i + 1, **f.to_dict(), "subject_names": [names.get(s, s)
-                                                             for s in f.subjects]}
+            {"rank": i + 1, **f.to_dict(), "subject_names": [names.get(s, s) for s in f.subjects]}
             for i, f in enumerate(findings)
         ],
         "departments": [
@@ -56,14 +59,19 @@ def to_dict(analysis, org, *, top=None) -> dict:
         ],
         "communities": {
             "count": int(comm["membership"]["community"].nunique()),
-            "nmi": _num(comm["nmi"]), "ari": _num(comm["ari"]),
+            "nmi": _num(comm["nmi"]),
+            "ari": _num(comm["ari"]),
             "modularity": _num(comm["modularity"]),
             "split_departments": comm["split_departments"],
             "spanning_communities": comm["spanning_communities"],
         },
         "top_betweenness": [
-            {"unit": u, "name": r["name"], "department": r["department"],
-             "betweenness": _num(r["betweenness"])}
+            {
+                "unit": u,
+                "name": r["name"],
+                "department": r["department"],
+                "betweenness": _num(r["betweenness"]),
+            }
             for u, r in c.sort_values("betweenness", ascending=False).head(10).iterrows()
         ],
         "estimates": analysis.estimates,
@@ -94,41 +102,55 @@ def _evidence_line(ev: dict) -> str:
 def to_text(analysis, org, *, top=10) -> str:
     """A ranked report for a terminal."""
     d = to_dict(analysis, org, top=top)
-    lines = [f"orggraph analysis of {d['organization']}",
-             f"{d['counts']['findings']} findings: {d['counts']['silo']} silos, "
-             f"{d['counts']['bottleneck']} bottlenecks, {d['counts']['critical_handoff']} "
-             "critical handoffs" + (f" (showing the top {top})" if top and
-                                    top < d["counts"]["findings"] else ""), ""]
+    lines = [
+        f"orggraph analysis of {d['organization']}",
+        f"{d['counts']['findings']} findings: {d['counts']['silo']} silos, "
+        f"{d['counts']['bottleneck']} bottlenecks, {d['counts']['critical_handoff']} "
+        "critical handoffs"
+        + (f" (showing the top {top})" if top and top < d["counts"]["findings"] else ""),
+        "",
+    ]
     for f in d["findings"]:
-        lines.append(f"{f['rank']:>2}. [{f['severity'].upper()}] {f['kind'].replace('_', ' ')} "
-                     f"(score {f['score']:.2f})")
+        lines.append(
+            f"{f['rank']:>2}. [{f['severity'].upper()}] {f['kind'].replace('_', ' ')} "
+            f"(score {f['score']:.2f})"
+        )
         lines.append(f"    {f['summary']}")
         lines.append(f"    evidence: {_evidence_line(f['evidence'])}")
         lines.append(f"    action: {f['action']}")
         lines.append("")
     c = d["communities"]
-    lines.append(f"Communities: {c['count']} (Leiden, modularity {c['modularity']:.2f}); "
-                 f"agreement with departments NMI {c['nmi']:.2f}, ARI {c['ari']:.2f}.")
+    lines.append(
+        f"Communities: {c['count']} (Leiden, modularity {c['modularity']:.2f}); "
+        f"agreement with departments NMI {c['nmi']:.2f}, ARI {c['ari']:.2f}."
+    )
     if c["split_departments"]:
         names = _names(org.units)
-        lines.append("  Departments that work as more than one group: "
-                     + ", ".join(names.get(x, x) for x in c["split_departments"]))
+        lines.append(
+            "  Departments that work as more than one group: "
+            + ", ".join(names.get(x, x) for x in c["split_departments"])
+        )
     lines.append("")
     lines.append("Departments (E-I index: -1 keeps to itself, +1 works only with others)")
-    lines.append(f"  {'department':<24} {'people':>6} {'E-I':>6} {'exp.':>6} {'p':>6} "
-                 f"{'partners':>8}")
+    lines.append(
+        f"  {'department':<24} {'people':>6} {'E-I':>6} {'exp.':>6} {'p':>6} {'partners':>8}"
+    )
     for r in sorted(d["departments"], key=lambda r: (r["ei"] is None, r["ei"] or 0)):
         ei = "-" if r["ei"] is None else f"{r['ei']:+.2f}"
         ex = "-" if r["ei_expected"] is None else f"{r['ei_expected']:+.2f}"
         p = "-" if r["p_value"] is None else f"{r['p_value']:.3f}"
-        lines.append(f"  {r['name'][:24]:<24} {r['members']:>6} {ei:>6} {ex:>6} {p:>6} "
-                     f"{r['partner_departments']:>8}")
+        lines.append(
+            f"  {r['name'][:24]:<24} {r['members']:>6} {ei:>6} {ex:>6} {p:>6} "
+            f"{r['partner_departments']:>8}"
+        )
     if d["estimates"]:
         b = d["estimates"]["betweenness"]
         lines.append("")
-        lines.append(f"Note: betweenness figures are ESTIMATES from {b['sources']} of {b['of']} "
-                     f"sampled sources (seed {b['seed']}); two independent halves of the sample "
-                     f"agree on {b['split_half_top_overlap']:.0%} of the top {b['top']}.")
+        lines.append(
+            f"Note: betweenness figures are ESTIMATES from {b['sources']} of {b['of']} "
+            f"sampled sources (seed {b['seed']}); two independent halves of the sample "
+            f"agree on {b['split_half_top_overlap']:.0%} of the top {b['top']}."
+        )
     total = sum(d["timings_s"].values())
     lines.append("")
     lines.append(f"Analysis took {total:.2f} s.")
@@ -138,45 +160,70 @@ def to_text(analysis, org, *, top=10) -> str:
 def to_markdown(analysis, org, *, top=10) -> str:
     """The same report as Markdown, for docs and client notes."""
     d = to_dict(analysis, org, top=top)
-    out = [f"# orggraph analysis: {d['organization']}", "",
-           f"{d['counts']['findings']} findings: {d['counts']['silo']} silos, "
-           f"{d['counts']['bottleneck']} bottlenecks, {d['counts']['critical_handoff']} critical "
-           "handoffs.", "", "## Findings", ""]
+    out = [
+        f"# orggraph analysis: {d['organization']}",
+        "",
+        f"{d['counts']['findings']} findings: {d['counts']['silo']} silos, "
+        f"{d['counts']['bottleneck']} bottlenecks, {d['counts']['critical_handoff']} critical "
+        "handoffs.",
+        "",
+        "## Findings",
+        "",
+    ]
     for f in d["findings"]:
-        out.append(f"### {f['rank']}. {f['kind'].replace('_', ' ')}: "
-                   f"{', '.join(f['subject_names'])} ({f['severity']}, score {f['score']:.2f})")
+        out.append(
+            f"### {f['rank']}. {f['kind'].replace('_', ' ')}: "
+            f"{', '.join(f['subject_names'])} ({f['severity']}, score {f['score']:.2f})"
+        )
         out.append("")
         out.append(f["summary"])
         out.append("")
         out.append(f"- **Evidence:** {_evidence_line(f['evidence'])}")
         out.append(f"- **Action:** {f['action']}")
         out.append("")
-    out += ["## Departments", "",
-            "| department | people | E-I | E-I weighted | expected | p | partners | gatekeeper "
-            "share |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    out += [
+        "## Departments",
+        "",
+        "| department | people | E-I | E-I weighted | expected | p | partners | gatekeeper share |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
 
     def fmt(v, spec):
         return "-" if v is None else format(v, spec)
 
     for r in d["departments"]:
-        out.append(f"| {r['name']} | {r['members']} | {fmt(r['ei'], '+.2f')} | "
-                   f"{fmt(r['ei_weighted'], '+.2f')} | {fmt(r['ei_expected'], '+.2f')} | "
-                   f"{fmt(r['p_value'], '.3f')} | {r['partner_departments']} | "
-                   f"{fmt(r['gatekeeper_share'], '.0%')} |")
+        out.append(
+            f"| {r['name']} | {r['members']} | {fmt(r['ei'], '+.2f')} | "
+            f"{fmt(r['ei_weighted'], '+.2f')} | {fmt(r['ei_expected'], '+.2f')} | "
+            f"{fmt(r['p_value'], '.3f')} | {r['partner_departments']} | "
+            f"{fmt(r['gatekeeper_share'], '.0%')} |"
+        )
     c = d["communities"]
-    out += ["", "## Communities", "",
-            f"{c['count']} communities (Leiden, modularity {c['modularity']:.2f}); agreement "
-            f"with the formal departments: NMI {c['nmi']:.2f}, ARI {c['ari']:.2f}.", "",
-            "## Highest betweenness", "", "| unit | name | department | betweenness |",
-            "|---|---|---|---:|"]
+    out += [
+        "",
+        "## Communities",
+        "",
+        f"{c['count']} communities (Leiden, modularity {c['modularity']:.2f}); agreement "
+        f"with the formal departments: NMI {c['nmi']:.2f}, ARI {c['ari']:.2f}.",
+        "",
+        "## Highest betweenness",
+        "",
+        "| unit | name | department | betweenness |",
+        "|---|---|---|---:|",
+    ]
     for r in d["top_betweenness"]:
-        out.append(f"| {r['unit']} | {r['name']} | {r['department']} | "
-                   f"{r['betweenness']:.4f} |")
+        out.append(f"| {r['unit']} | {r['name']} | {r['department']} | {r['betweenness']:.4f} |")
     if d["estimates"]:
         b = d["estimates"]["betweenness"]
-        out += ["", f"*Betweenness is estimated from {b['sources']} of {b['of']} sampled "
-                f"sources; split-half top-{b['top']} agreement "
-                f"{b['split_half_top_overlap']:.0%}.*"]
-    out += ["", f"*Timings (s): " + ", ".join(f"{k} {v:.3f}" for k, v in
-                                              d["timings_s"].items()) + "*", ""]
+        out += [
+            "",
+            f"*Betweenness is estimated from {b['sources']} of {b['of']} sampled "
+            f"sources; split-half top-{b['top']} agreement "
+            f"{b['split_half_top_overlap']:.0%}.*",
+        ]
+    out += [
+        "",
+        "*Timings (s): " + ", ".join(f"{k} {v:.3f}" for k, v in d["timings_s"].items()) + "*",
+        "",
+    ]
     return "\n".join(out)

@@ -23,8 +23,15 @@ from dataclasses import dataclass, field
 from . import bottlenecks, handoffs, silos
 from .findings import SEVERITIES, Finding, Thresholds, load_thresholds
 
-__all__ = ["FINDERS", "analyze", "Analysis", "Finding", "Thresholds", "load_thresholds",
-           "SEVERITIES"]
+__all__ = [
+    "FINDERS",
+    "analyze",
+    "Analysis",
+    "Finding",
+    "Thresholds",
+    "load_thresholds",
+    "SEVERITIES",
+]
 
 #: finding kind -> finder. New kinds register here and join the contract test.
 FINDERS = {
@@ -53,7 +60,7 @@ class Analysis:
     seed: int
 
 
-def analyze(org, *, thresholds=None, seed=0, fast="auto", progress=None) -> Analysis:
+def analyze(org, *, thresholds=None, seed=0, fast="auto", sources=None, progress=None) -> Analysis:
     """Run every analysis and return the ranked findings with their tables.
 
     Parameters
@@ -67,6 +74,8 @@ def analyze(org, *, thresholds=None, seed=0, fast="auto", progress=None) -> Anal
         Estimate betweenness from sampled sources (see
         :func:`bottlenecks.centrality`); "auto" does so above
         :data:`FAST_ABOVE` units with handoffs.
+    sources : int, optional
+        Source sample size of the fast mode (default :data:`FAST_SOURCES`).
     progress : callable, optional
         Called as ``progress(step_name)`` before each step.
     """
@@ -74,7 +83,7 @@ def analyze(org, *, thresholds=None, seed=0, fast="auto", progress=None) -> Anal
     n_active = sum(1 for u in org.graph if org.graph.degree(u) > 0)
     sample = None
     if fast is True or (fast == "auto" and n_active > FAST_ABOVE):
-        sample = min(FAST_SOURCES, n_active)
+        sample = min(sources or FAST_SOURCES, n_active)
     tables: dict = {}
     timings: dict = {}
 
@@ -86,21 +95,28 @@ def analyze(org, *, thresholds=None, seed=0, fast="auto", progress=None) -> Anal
         timings[name] = time.perf_counter() - start
         return result
 
-    tables["ei_index"] = step("E-I index", lambda: silos.ei_index(
-        org, permutations=t.permutations, seed=seed))
+    tables["ei_index"] = step(
+        "E-I index", lambda: silos.ei_index(org, permutations=t.permutations, seed=seed)
+    )
     tables["mixing_weight"] = step("mixing", lambda: silos.mixing_matrix(org, value="weight"))
     tables["mixing_closeness"] = silos.mixing_matrix(org, value="closeness")
     comm = step("communities", lambda: silos.communities(org, seed=seed))
-    tables["centrality"] = step("centrality", lambda: bottlenecks.centrality(
-        org, sample=sample, seed=seed))
-    tables["key_person_risk"] = step("key-person risk", lambda: bottlenecks.key_person_risk(
-        org, seed=seed, centrality_table=tables["centrality"]))
-    tables["handoff_criticality"] = step("handoff criticality",
-                                         lambda: handoffs.handoff_criticality(org))
+    tables["centrality"] = step(
+        "centrality", lambda: bottlenecks.centrality(org, sample=sample, seed=seed)
+    )
+    tables["key_person_risk"] = step(
+        "key-person risk",
+        lambda: bottlenecks.key_person_risk(org, seed=seed, centrality_table=tables["centrality"]),
+    )
+    tables["handoff_criticality"] = step(
+        "handoff criticality", lambda: handoffs.handoff_criticality(org)
+    )
     found: list[Finding] = []
     for kind, finder in FINDERS.items():
-        found += step(f"{kind} findings", lambda finder=finder: finder(
-            org, thresholds=t, seed=seed, tables=tables))
+        found += step(
+            f"{kind} findings",
+            lambda finder=finder: finder(org, thresholds=t, seed=seed, tables=tables),
+        )
     found.sort(key=lambda f: (-f.score, f.kind, f.subjects))
     estimates = {}
     info = tables["centrality"].attrs.get("betweenness", {})

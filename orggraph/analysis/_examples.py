@@ -11,17 +11,23 @@ def two_departments():
     """Departments a (a1, a2) and b (b1), external x: a1<->a2, a2->b1, b1->x."""
     from ..model import Organization
 
-    units = pd.DataFrame({
-        "id": ["a", "b", "a1", "a2", "b1", "x"],
-        "name": ["A", "B", "A one", "A two", "B one", "Customer"],
-        "kind": ["department", "department", "person", "person", "person", "external"],
-        "parent": ["", "", "a", "a", "b", ""],
-    })
-    handoffs = pd.DataFrame({
-        "provider": ["a1", "a2", "a2", "b1"], "customer": ["a2", "a1", "b1", "x"],
-        "deliverable": ["draft", "review", "order", "product"],
-        "closeness": [5, 5, 2, 4], "frequency": ["weekly"] * 4,
-    })
+    units = pd.DataFrame(
+        {
+            "id": ["a", "b", "a1", "a2", "b1", "x"],
+            "name": ["A", "B", "A one", "A two", "B one", "Customer"],
+            "kind": ["department", "department", "person", "person", "person", "external"],
+            "parent": ["", "", "a", "a", "b", ""],
+        }
+    )
+    handoffs = pd.DataFrame(
+        {
+            "provider": ["a1", "a2", "a2", "b1"],
+            "customer": ["a2", "a1", "b1", "x"],
+            "deliverable": ["draft", "review", "order", "product"],
+            "closeness": [5, 5, 2, 4],
+            "frequency": ["weekly"] * 4,
+        }
+    )
     return Organization.from_tables(units, handoffs, name="two departments")
 
 
@@ -29,14 +35,21 @@ def chain():
     """A line p1 -> p2 -> p3 -> x in one department: p2 and p3 are cut vertices."""
     from ..model import Organization
 
-    units = pd.DataFrame({
-        "id": ["d", "p1", "p2", "p3", "x"], "name": ["D", "P1", "P2", "P3", "X"],
-        "kind": ["department", "person", "person", "person", "external"],
-        "parent": ["", "d", "d", "d", ""],
-    })
-    handoffs = pd.DataFrame({
-        "provider": ["p1", "p2", "p3"], "customer": ["p2", "p3", "x"],
-        "deliverable": ["part", "assembly", "product"], "closeness": [3, 3, 3],
-        "frequency": ["daily"] * 3,
-    })
+    units = pd.DataFrame(
+        {
+            "id": ["d", "p1", "p2", "p3", "x"],
+            "name": ["D", "P1", "P2", "P3", "X"],
+            "kind": ["department", "person", "person", "person", "external"],
+            "parent": ["", "d", "d", "d", ""],
+        }
+    )
+    handoffs = pd.DataFrame(
+        {
+            "provider": ["p1", "p2", "p3"],
+            "customer": ["p2", "p3", "x"],
+            "deliverable": ["part", "assembly", "product"],
+            "closeness": [3, 3, 3],
+            "frequency": ["daily"] * 3,
+        }
+    )
     return Organization.from_tables(units, handoffs, name="chain")

@@ -33,13 +33,11 @@ class Actors:
     def igraph(self, directed=True):
         import igraph as ig
 
-        g = ig.Graph(n=self.n, edges=np.column_stack([self.src, self.dst]).tolist(),
-                     directed=True)
+        g = ig.Graph(n=self.n, edges=np.column_stack([self.src, self.dst]).tolist(), directed=True)
         g.es["weight"] = self.weight.tolist()
         g.es["distance"] = self.distance.tolist()
         if not directed:
-            g = g.as_undirected(mode="collapse", combine_edges={"weight": "sum",
-                                                                "distance": "min"})
+            g = g.as_undirected(mode="collapse", combine_edges={"weight": "sum", "distance": "min"})
         return g
 
 
@@ -55,10 +53,20 @@ def actors(org) -> Actors:
     depts = [org.department_of(u) for u in ids]
     groups = list(dict.fromkeys(depts))
     gpos = {d: i for i, d in enumerate(groups)}
-    edges = [(pos[a], pos[b], d["weight"], d["distance"]) for a, b, d in g.edges(data=True)
-             if a in pos and b in pos]
+    edges = [
+        (pos[a], pos[b], d["weight"], d["distance"])
+        for a, b, d in g.edges(data=True)
+        if a in pos and b in pos
+    ]
     arr = np.array(edges, dtype=float).reshape(-1, 4)
-    result = Actors(ids, np.array([gpos[d] for d in depts], dtype=np.int64), groups,
-                    arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64), arr[:, 2], arr[:, 3])
+    result = Actors(
+        ids,
+        np.array([gpos[d] for d in depts], dtype=np.int64),
+        groups,
+        arr[:, 0].astype(np.int64),
+        arr[:, 1].astype(np.int64),
+        arr[:, 2],
+        arr[:, 3],
+    )
     cache["actors"] = result
     return result

@@ -12,7 +12,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-__all__ = ["centrality", "structural_holes", "brokerage", "key_person_risk", "active_graph"]
+__all__ = [
+    "centrality",
+    "structural_holes",
+    "brokerage",
+    "cut_vertices",
+    "key_person_risk",
+    "active_graph",
+]
 
 ROLES = ("coordinator", "itinerant", "representative", "gatekeeper", "liaison")
 
@@ -57,14 +64,21 @@ def _betweenness(g, *, sample, seed):
     rng = np.random.default_rng(seed)
     sources = rng.choice(n, size=sample, replace=False)
     halves = np.array_split(sources, 2)
-    parts = [np.asarray(g.betweenness(directed=True, weights="distance",
-                                      sources=h.tolist())) for h in halves]
+    parts = [
+        np.asarray(g.betweenness(directed=True, weights="distance", sources=h.tolist()))
+        for h in halves
+    ]
     est = (parts[0] + parts[1]) * (n / sample) * scale
     top = max(1, min(10, n // 10))
     a, b = (set(np.argsort(-p)[:top]) for p in parts)
-    info = {"method": "sampled sources (Brandes & Pich 2007)", "sources": int(sample),
-            "of": int(n), "seed": seed, "split_half_top_overlap": len(a & b) / top,
-            "top": top}
+    info = {
+        "method": "sampled sources (Brandes & Pich 2007)",
+        "sources": int(sample),
+        "of": int(n),
+        "seed": seed,
+        "split_half_top_overlap": len(a & b) / top,
+        "top": top,
+    }
     return est, info
 
 
@@ -106,8 +120,9 @@ def structural_holes(org) -> pd.DataFrame:
     q = (p + p @ p).multiply(b)
     constraint = np.asarray(q.multiply(q).sum(axis=1)).ravel()
     constraint = np.where(deg > 0, constraint, np.nan)
-    return pd.DataFrame({"constraint": constraint, "effective_size": effective},
-                        index=pd.Index(ids, name="unit"))
+    return pd.DataFrame(
+        {"constraint": constraint, "effective_size": effective}, index=pd.Index(ids, name="unit")
+    )
 
 
 def brokerage(org) -> pd.DataFrame:
@@ -184,19 +199,36 @@ def centrality(org, *, sample=None, seed=0) -> pd.DataFrame:
     g, ids, _ = active_graph(org)
     btw, info = _betweenness(g, sample=sample, seed=seed)
     units = org.units.set_index("id")
-    df = pd.DataFrame({
-        "name": units.loc[ids, "name"].to_numpy(),
-        "kind": units.loc[ids, "kind"].to_numpy(),
-        "department": units.loc[ids, "department"].to_numpy(),
-        "betweenness": btw,
-        "in_strength": g.strength(mode="in", weights="weight"),
-        "out_strength": g.strength(mode="out", weights="weight"),
-        "providers": g.degree(mode="in"),
-        "customers": g.degree(mode="out"),
-    }, index=pd.Index(ids, name="unit"))
+    df = pd.DataFrame(
+        {
+            "name": units.loc[ids, "name"].to_numpy(),
+            "kind": units.loc[ids, "kind"].to_numpy(),
+            "department": units.loc[ids, "department"].to_numpy(),
+            "betweenness": btw,
+            "in_strength": g.strength(mode="in", weights="weight"),
+            "out_strength": g.strength(mode="out", weights="weight"),
+            "providers": g.degree(mode="in"),
+            "customers": g.degree(mode="out"),
+        },
+        index=pd.Index(ids, name="unit"),
+    )
     df = df.join(structural_holes(org)).join(brokerage(org))
     df.attrs["betweenness"] = info or {"method": "exact (Brandes 2001, igraph)"}
     return df
+
+
+def cut_vertices(org) -> list[str]:
+    """Units whose removal splits the map into more pieces (undirected view), in file order.
+
+    Examples
+    --------
+    >>> from orggraph.analysis._examples import chain
+    >>> cut_vertices(chain())
+    ['p2', 'p3']
+    """
+    g, ids, _ = active_graph(org)
+    cut = set(g.as_undirected(mode="collapse").articulation_points())
+    return [u for i, u in enumerate(ids) if i in cut]
 
 
 def _reach_pairs(g, vertices=None):
@@ -204,8 +236,9 @@ def _reach_pairs(g, vertices=None):
     return np.asarray(g.neighborhood_size(vertices=vertices, order=n, mode="out")) - 1
 
 
-def key_person_risk(org, *, top=10, exact_limit=2000, sample=300, seed=0,
-                    centrality_table=None) -> pd.DataFrame:
+def key_person_risk(
+    org, *, top=10, exact_limit=2000, sample=300, seed=0, centrality_table=None
+) -> pd.DataFrame:
     """What breaks if a person (or unit) is gone.
 
     Candidates are the cut vertices of the undirected view (units whose
@@ -234,8 +267,15 @@ def key_person_risk(org, *, top=10, exact_limit=2000, sample=300, seed=0,
     order = [i for i in np.argsort(-btw, kind="stable") if ids[i] not in org.external]
     candidates = ([i for i in order if i in cut] + [i for i in order if i not in cut])[:top]
     if not candidates:
-        return pd.DataFrame(columns=["cut_vertex", "dependencies_lost", "department_pairs_lost",
-                                     "cut_off_from_customer", "departments_cut_off"])
+        return pd.DataFrame(
+            columns=[
+                "cut_vertex",
+                "dependencies_lost",
+                "department_pairs_lost",
+                "cut_off_from_customer",
+                "departments_cut_off",
+            ]
+        )
     rng = np.random.default_rng(seed)
     sources = None if n <= exact_limit else rng.choice(n, size=min(sample, n), replace=False)
     # Virtual department sources measure department-to-department reach.
@@ -249,8 +289,9 @@ def key_person_risk(org, *, top=10, exact_limit=2000, sample=300, seed=0,
         pairs = set()
         for d in range(k):
             reached = graph.subcomponent(n + d, mode="out")
-            pairs |= {(d, int(group[v])) for v in reached if v < n and v != removed
-                      and group[v] != d}
+            pairs |= {
+                (d, int(group[v])) for v in reached if v < n and v != removed and group[v] != d
+            }
         return pairs
 
     def to_customer(graph):
@@ -280,16 +321,20 @@ def key_person_risk(org, *, top=10, exact_limit=2000, sample=300, seed=0,
         dpairs = dept_reach(hd, removed=x)
         cust = to_customer(h)
         cut_off = sorted(base_cust - cust - {x} - set(ext))
-        rows.append({
-            "unit": ids[x], "cut_vertex": x in cut,
-            "dependencies_lost": lost / total if total else 0.0,
-            "department_pairs_lost": len(base_dept - dpairs) / len(base_dept) if base_dept else 0,
-            "cut_off_from_customer": len(cut_off),
-            "departments_cut_off": sorted({org.department_of(ids[v]) for v in cut_off}),
-            "estimate": sources is not None,
-        })
-    return pd.DataFrame(rows).set_index("unit").sort_values("dependencies_lost",
-                                                             ascending=False)
+        rows.append(
+            {
+                "unit": ids[x],
+                "cut_vertex": x in cut,
+                "dependencies_lost": lost / total if total else 0.0,
+                "department_pairs_lost": len(base_dept - dpairs) / len(base_dept)
+                if base_dept
+                else 0,
+                "cut_off_from_customer": len(cut_off),
+                "departments_cut_off": sorted({org.department_of(ids[v]) for v in cut_off}),
+                "estimate": sources is not None,
+            }
+        )
+    return pd.DataFrame(rows).set_index("unit").sort_values("dependencies_lost", ascending=False)
 
 
 def find(org, *, thresholds, seed=0, tables=None, sample=None) -> list:
@@ -314,9 +359,13 @@ def find(org, *, thresholds, seed=0, tables=None, sample=None) -> list:
     if ei is None:
         ei = tables["ei_index"] = ei_index(org, permutations=t.permutations, seed=seed)
     names = dict(zip(org.units["id"], org.units["name"], strict=False))
-    gate = {r["gatekeeper"]: (d, r) for d, r in ei.iterrows()
-            if r["gatekeeper"] and r["external_ties"] >= t.gatekeeper_min_ties
-            and r["gatekeeper_share"] >= t.gatekeeper_share}
+    gate = {
+        r["gatekeeper"]: (d, r)
+        for d, r in ei.iterrows()
+        if r["gatekeeper"]
+        and r["external_ties"] >= t.gatekeeper_min_ties
+        and r["gatekeeper_share"] >= t.gatekeeper_share
+    }
     external = set(org.external)
     out = []
     for unit, r in c.iterrows():
@@ -324,12 +373,15 @@ def find(org, *, thresholds, seed=0, tables=None, sample=None) -> list:
             continue
         btw = float(r["betweenness"])
         dep = float(risk["dependencies_lost"].get(unit, 0.0)) if len(risk) else 0.0
-        parts = {"betweenness": btw / (2.5 * t.bottleneck_betweenness),
-                 "dependencies": dep / (2 * t.key_person_dependencies)}
+        parts = {
+            "betweenness": btw / (2.5 * t.bottleneck_betweenness),
+            "dependencies": dep / (2 * t.key_person_dependencies),
+        }
         if unit in gate:
             parts["gatekeeping"] = float(gate[unit][1]["gatekeeper_share"])
-        flagged = (btw >= t.bottleneck_betweenness or dep >= t.key_person_dependencies
-                   or unit in gate)
+        flagged = (
+            btw >= t.bottleneck_betweenness or dep >= t.key_person_dependencies or unit in gate
+        )
         if not flagged:
             continue
         score = float(min(1.0, max(parts.values())))
@@ -340,17 +392,26 @@ def find(org, *, thresholds, seed=0, tables=None, sample=None) -> list:
         reasons = []
         if btw >= t.bottleneck_betweenness:
             reasons.append(f"lies on {btw:.0%} of the shortest working paths between others")
-        reasons.append(f"receives work from {_units(r['providers'])} and delivers to "
-                       f"{_units(r['customers'])}")
+        reasons.append(
+            f"receives work from {_units(r['providers'])} and delivers to {_units(r['customers'])}"
+        )
         if unit in gate:
-            reasons.append(f"carries {gate[unit][1]['gatekeeper_share']:.0%} of "
-                           f"{_possessive(names[dept])} work with other departments")
+            reasons.append(
+                f"carries {gate[unit][1]['gatekeeper_share']:.0%} of "
+                f"{_possessive(names[dept])} work with other departments"
+            )
         if dep >= t.key_person_dependencies:
             lost = risk.loc[unit]
-            reasons.append(f"without them {dep:.0%} of who-reaches-whom dependencies lose every "
-                           "path" + (f" and {', '.join(names[d] for d in lost['departments_cut_off'])}"
-                                     " can no longer reach the customer"
-                                     if lost["departments_cut_off"] else ""))
+            pronoun = "them" if r["kind"] == "person" else "it"
+            reasons.append(
+                f"without {pronoun} {dep:.0%} of who-reaches-whom dependencies lose every path"
+                + (
+                    f" and {', '.join(names[d] for d in lost['departments_cut_off'])}"
+                    " can no longer reach the customer"
+                    if lost["departments_cut_off"]
+                    else ""
+                )
+            )
         if r["kind"] == "person":
             summary = f"{who} in {names[dept]} is a bottleneck: "
         elif unit == dept:
@@ -358,29 +419,40 @@ def find(org, *, thresholds, seed=0, tables=None, sample=None) -> list:
         else:
             summary = f"{who} ({r['kind']} in {names[dept]}) is a bottleneck: "
         summary += "; ".join(reasons) + "."
-        evidence = {"betweenness": btw, "providers": int(r["providers"]),
-                    "customers": int(r["customers"]), "in_strength": float(r["in_strength"]),
-                    "out_strength": float(r["out_strength"]),
-                    "constraint": float(r["constraint"]),
-                    "effective_size": float(r["effective_size"]),
-                    "brokerage": int(r["brokerage"]), "gatekeeper_role": int(r["gatekeeper"]),
-                    "representative_role": int(r["representative"])}
+        evidence = {
+            "betweenness": btw,
+            "providers": int(r["providers"]),
+            "customers": int(r["customers"]),
+            "in_strength": float(r["in_strength"]),
+            "out_strength": float(r["out_strength"]),
+            "constraint": float(r["constraint"]),
+            "effective_size": float(r["effective_size"]),
+            "brokerage": int(r["brokerage"]),
+            "gatekeeper_role": int(r["gatekeeper"]),
+            "representative_role": int(r["representative"]),
+        }
         if unit in risk.index:
-            evidence |= {"cut_vertex": bool(risk.loc[unit, "cut_vertex"]),
-                         "dependencies_lost": dep,
-                         "department_pairs_lost": float(risk.loc[unit, "department_pairs_lost"]),
-                         "cut_off_from_customer": int(risk.loc[unit, "cut_off_from_customer"])}
+            evidence |= {
+                "cut_vertex": bool(risk.loc[unit, "cut_vertex"]),
+                "dependencies_lost": dep,
+                "department_pairs_lost": float(risk.loc[unit, "department_pairs_lost"]),
+                "cut_off_from_customer": int(risk.loc[unit, "cut_off_from_customer"]),
+            }
         if unit in gate:
             evidence["gatekeeper_share"] = float(gate[unit][1]["gatekeeper_share"])
         info = c.attrs.get("betweenness", {})
         if "sources" in info:
             evidence["betweenness_estimate"] = (
                 f"sampled {info['sources']} of {info['of']} sources; split-half top-"
-                f"{info['top']} overlap {info['split_half_top_overlap']:.0%}")
+                f"{info['top']} overlap {info['split_half_top_overlap']:.0%}"
+            )
         backup = "backup" if r["kind"] == "person" else "unit_backup"
-        action = (ACTIONS["gatekeeper"].format(dept=names[dept], who=who) if unit in gate
-                  and parts["gatekeeping"] == max(parts.values())
-                  else ACTIONS[backup].format(who=who))
-        out.append(Finding("bottleneck", severity_of(score, t), score, (unit,), summary,
-                           evidence, action))
+        action = (
+            ACTIONS["gatekeeper"].format(dept=names[dept], who=who)
+            if unit in gate and parts["gatekeeping"] == max(parts.values())
+            else ACTIONS[backup].format(who=who)
+        )
+        out.append(
+            Finding("bottleneck", severity_of(score, t), score, (unit,), summary, evidence, action)
+        )
     return out

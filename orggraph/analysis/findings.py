@@ -24,22 +24,22 @@ SEVERITIES = ("high", "medium", "low")
 #: Suggested actions, drawn from internal-customer practice.
 ACTIONS = {
     "forum": "Create a cross-functional forum (a standing monthly review with {partners}) so "
-             "work and problems cross the department boundary on purpose.",
+    "work and problems cross the department boundary on purpose.",
     "backup": "Cross-train a backup for {who} and write down the handoffs that run through "
-              "them; share the routine work so no single absence stops the flow.",
+    "them; share the routine work so no single absence stops the flow.",
     "unit_backup": "Map {who}'s part of the flow at person level: find who really does each "
-                   "handoff, make sure more than one person can do it, and give the units that "
-                   "depend on {who} a second route.",
+    "handoff, make sure more than one person can do it, and give the units that "
+    "depend on {who} a second route.",
     "gatekeeper": "Open more doors: name a second contact in {dept} for the departments it "
-                  "serves, so its work does not queue behind {who}.",
+    "serves, so its work does not queue behind {who}.",
     "sla": "Agree an internal SLA for this handoff with both sides, set the target from a "
-           "capability study of the observed lead times, and review breaches monthly.",
+    "capability study of the observed lead times, and review breaches monthly.",
     "definition": "Clarify the operational definition of the deliverable (what 'done' means, "
-                  "what it must contain) with the internal customer, and set up a feedback "
-                  "loop on every miss.",
+    "what it must contain) with the internal customer, and set up a feedback "
+    "loop on every miss.",
     "interface": "Bring {a} and {b} together: walk the handoffs end to end, clarify each "
-                 "deliverable's operational definition, agree internal SLAs and hold a short "
-                 "weekly joint review.",
+    "deliverable's operational definition, agree internal SLAs and hold a short "
+    "weekly joint review.",
 }
 
 
@@ -71,6 +71,13 @@ class Finding:
     summary: str
     evidence: dict = field(default_factory=dict)
     action: str = ""
+
+    def __post_init__(self):
+        # NaN never equals itself; missing numbers are None so findings compare and
+        # serialize cleanly.
+        object.__setattr__(self, "evidence", {k: _plain(v) for k, v in self.evidence.items()})
+        object.__setattr__(self, "score", float(self.score))
+        object.__setattr__(self, "subjects", tuple(self.subjects))
 
     def to_dict(self) -> dict:
         d = asdict(self)

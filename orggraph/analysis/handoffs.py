@@ -36,14 +36,18 @@ def sla_breaches(org) -> pd.DataFrame:
     cols = ["provider", "customer", "deliverable"]
     if d.empty:
         return pd.DataFrame(columns=[*cols, "sla_days", "deliveries", "late", "breach_rate"])
-    key = h[cols[:2]].assign(_k=h["deliverable"].str.strip().str.lower(),
-                             sla_days=h["sla_days"], deliverable=h["deliverable"])
+    key = h[cols[:2]].assign(
+        _k=h["deliverable"].str.strip().str.lower(),
+        sla_days=h["sla_days"],
+        deliverable=h["deliverable"],
+    )
     done = d[d["lead_days"].notna()].assign(_k=d["deliverable"].str.strip().str.lower())
     m = done.drop(columns=["deliverable"]).merge(key, on=["provider", "customer", "_k"])
     m = m[m["sla_days"].notna()]
     m["late"] = m["lead_days"] > m["sla_days"]
-    out = m.groupby(cols + ["sla_days"], as_index=False).agg(deliveries=("late", "size"),
-                                                             late=("late", "sum"))
+    out = m.groupby(cols + ["sla_days"], as_index=False).agg(
+        deliveries=("late", "size"), late=("late", "sum")
+    )
     out["breach_rate"] = out["late"] / out["deliveries"]
     return out
 
@@ -77,32 +81,39 @@ def handoff_criticality(org) -> pd.DataFrame:
     el = g.get_edgelist()
     h = org.handoffs
     names = h.groupby(["provider", "customer"])["deliverable"].agg(lambda s: "; ".join(s))
-    df = pd.DataFrame({
-        "provider": [ids[s] for s, _ in el],
-        "customer": [ids[t] for _, t in el],
-        "handoffs": g.es["handoffs"] if "handoffs" in g.es.attributes() else 1,
-        "weight": g.es["weight"],
-        "closeness": g.es["closeness"],
-        "edge_betweenness": eb,
-        "bridge": [tuple(sorted(p)) in bridge_pairs for p in el],
-        "to_customer": [t in reach_customer for _, t in el],
-    })
+    df = pd.DataFrame(
+        {
+            "provider": [ids[s] for s, _ in el],
+            "customer": [ids[t] for _, t in el],
+            "handoffs": g.es["handoffs"] if "handoffs" in g.es.attributes() else 1,
+            "weight": g.es["weight"],
+            "closeness": g.es["closeness"],
+            "edge_betweenness": eb,
+            "bridge": [tuple(sorted(p)) in bridge_pairs for p in el],
+            "to_customer": [t in reach_customer for _, t in el],
+        }
+    )
     gr = org.graph
-    df["deliverables"] = [names.get((a, b), "") for a, b in zip(df["provider"], df["customer"],
-                                                                 strict=False)]
-    df["handoffs"] = [gr.edges[a, b]["handoffs"] for a, b in zip(df["provider"], df["customer"],
-                                                                  strict=False)]
+    df["deliverables"] = [
+        names.get((a, b), "") for a, b in zip(df["provider"], df["customer"], strict=False)
+    ]
+    df["handoffs"] = [
+        gr.edges[a, b]["handoffs"] for a, b in zip(df["provider"], df["customer"], strict=False)
+    ]
     for col in ("importance", "satisfaction", "sla_days"):
-        df[col] = [gr.edges[a, b][col] for a, b in zip(df["provider"], df["customer"],
-                                                       strict=False)]
+        df[col] = [
+            gr.edges[a, b][col] for a, b in zip(df["provider"], df["customer"], strict=False)
+        ]
     # The closeness on the edge already fills missing ratings with 3; show what users rated.
     rated = h.groupby(["provider", "customer"])["closeness"].mean()
-    df["closeness"] = [rated.get((a, b), np.nan) for a, b in zip(df["provider"], df["customer"],
-                                                                 strict=False)]
+    df["closeness"] = [
+        rated.get((a, b), np.nan) for a, b in zip(df["provider"], df["customer"], strict=False)
+    ]
     br = sla_breaches(org)
     if len(br):
-        agg = br.groupby(["provider", "customer"]).agg(deliveries=("deliveries", "sum"),
-                                                       late=("late", "sum"))
+        agg = br.groupby(["provider", "customer"]).agg(
+            deliveries=("deliveries", "sum"), late=("late", "sum")
+        )
         df = df.merge(agg, left_on=["provider", "customer"], right_index=True, how="left")
         df["breach_rate"] = df["late"] / df["deliveries"]
         df = df.drop(columns=["late"])
@@ -122,11 +133,26 @@ def handoff_criticality(org) -> pd.DataFrame:
         "breach": df["breach_rate"].fillna(0.0),
     }
     df["criticality"] = sum(w[k] * parts[k] for k in w)
-    cols = ["provider", "customer", "deliverables", "handoffs", "weight", "closeness",
-            "importance", "satisfaction", "edge_betweenness", "bridge", "to_customer",
-            "sla_days", "deliveries", "breach_rate", "criticality"]
-    return df[cols].sort_values("criticality", ascending=False, kind="stable").reset_index(
-        drop=True)
+    cols = [
+        "provider",
+        "customer",
+        "deliverables",
+        "handoffs",
+        "weight",
+        "closeness",
+        "importance",
+        "satisfaction",
+        "edge_betweenness",
+        "bridge",
+        "to_customer",
+        "sla_days",
+        "deliveries",
+        "breach_rate",
+        "criticality",
+    ]
+    return (
+        df[cols].sort_values("criticality", ascending=False, kind="stable").reset_index(drop=True)
+    )
 
 
 def find(org, *, thresholds, seed=0, tables=None) -> list:
@@ -150,8 +176,9 @@ def find(org, *, thresholds, seed=0, tables=None) -> list:
     count = mixing_matrix(org, value="count")
     close = mixing_matrix(org, value="closeness")
     h = org.handoffs
-    h = h.assign(pdept=h["provider"].map(org.department_of),
-                 cdept=h["customer"].map(org.department_of))
+    h = h.assign(
+        pdept=h["provider"].map(org.department_of), cdept=h["customer"].map(org.department_of)
+    )
     for a in count.index:
         for b in count.columns:
             n = count.loc[a, b]
@@ -164,17 +191,30 @@ def find(org, *, thresholds, seed=0, tables=None) -> list:
             sat = cell["satisfaction"].mean()
             score = float(min(1.0, 0.5 + 0.25 * (3 - mean) / 2 + 0.25 * min(1.0, n / 10)))
             what = ", ".join(sorted(set(cell["deliverable"]))[:4])
-            summary = (f"{names[a]} hands {int(n)} deliverables to {names[b]} at arm's length "
-                       f"(mean closeness {mean:.1f} of 5"
-                       + (f", satisfaction {sat:.1f}" if sat == sat else "") + f"): {what}.")
-            out.append(Finding(
-                "critical_handoff", severity_of(score, t), score, (a, b), summary,
-                {"handoffs": int(n), "mean_closeness": float(mean),
-                 "mean_satisfaction": float(sat) if sat == sat else float("nan"),
-                 "weight": float(cell["weight"].sum()), "level": "department"},
-                ACTIONS["interface"].format(a=names[a], b=names[b])))
-    chosen = crit[crit["criticality"] >= t.handoff_criticality_min].head(
-        t.max_handoff_findings)
+            summary = (
+                f"{names[a]} hands {int(n)} deliverables to {names[b]} at arm's length "
+                f"(mean closeness {mean:.1f} of 5"
+                + (f", satisfaction {sat:.1f}" if sat == sat else "")
+                + f"): {what}."
+            )
+            out.append(
+                Finding(
+                    "critical_handoff",
+                    severity_of(score, t),
+                    score,
+                    (a, b),
+                    summary,
+                    {
+                        "handoffs": int(n),
+                        "mean_closeness": float(mean),
+                        "mean_satisfaction": float(sat) if sat == sat else float("nan"),
+                        "weight": float(cell["weight"].sum()),
+                        "level": "department",
+                    },
+                    ACTIONS["interface"].format(a=names[a], b=names[b]),
+                )
+            )
+    chosen = crit[crit["criticality"] >= t.handoff_criticality_min].head(t.max_handoff_findings)
     for _, r in chosen.iterrows():
         score = float(r["criticality"])
         if score < t.min_score:
@@ -189,17 +229,31 @@ def find(org, *, thresholds, seed=0, tables=None) -> list:
         if r["satisfaction"] == r["satisfaction"] and r["satisfaction"] <= 2.5:
             bits.append(f"rated {r['satisfaction']:.1f}/5 by the customer")
         if r["breach_rate"] == r["breach_rate"] and r["deliveries"]:
-            bits.append(f"{r['breach_rate']:.0%} of {int(r['deliveries'])} deliveries late "
-                        f"against a {r['sla_days']:g}-day SLA")
-        summary = (f"{names[r['provider']]} -> {names[r['customer']]} "
-                   f"({r['deliverables']}) is critical: " + ("; ".join(bits) or
-                                                             "many working paths run through it")
-                   + ".")
+            bits.append(
+                f"{r['breach_rate']:.0%} of {int(r['deliveries'])} deliveries late "
+                f"against a {r['sla_days']:g}-day SLA"
+            )
+        summary = (
+            f"{names[r['provider']]} -> {names[r['customer']]} "
+            f"({r['deliverables']}) is critical: "
+            + ("; ".join(bits) or "many working paths run through it")
+            + "."
+        )
         late = r["breach_rate"] == r["breach_rate"] and r["breach_rate"] > 0.1
-        out.append(Finding(
-            "critical_handoff", severity_of(score, t), score, (r["provider"], r["customer"]),
-            summary,
-            {k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()
-             if k not in ("provider", "customer")} | {"level": "handoff"},
-            ACTIONS["sla"] if late else ACTIONS["definition"]))
+        out.append(
+            Finding(
+                "critical_handoff",
+                severity_of(score, t),
+                score,
+                (r["provider"], r["customer"]),
+                summary,
+                {
+                    k: (v.item() if hasattr(v, "item") else v)
+                    for k, v in r.items()
+                    if k not in ("provider", "customer")
+                }
+                | {"level": "handoff"},
+                ACTIONS["sla"] if late else ACTIONS["definition"],
+            )
+        )
     return out

@@ -39,8 +39,7 @@ def mixing_matrix(org, *, value="weight") -> pd.DataFrame:
     np.float64(1.0)
     """
     h = org.handoffs
-    dept = {u: org.department_of(u) for u in pd.unique(pd.concat([h["provider"],
-                                                                   h["customer"]]))}
+    dept = {u: org.department_of(u) for u in pd.unique(pd.concat([h["provider"], h["customer"]]))}
     h = h.assign(pdept=h["provider"].map(dept), cdept=h["customer"].map(dept))
     order = [u for u in org.ids if u in set(org.departments) | set(org.external)]
     if value == "weight":
@@ -147,8 +146,7 @@ def ei_index(org, *, permutations=999, seed=0) -> pd.DataFrame:
     for x, y in zip(gs[cross], gd[cross], strict=False):
         partners[x].add(y)
         partners[y].add(x)
-    per_actor = np.bincount(a.src[cross], minlength=a.n) + np.bincount(a.dst[cross],
-                                                                        minlength=a.n)
+    per_actor = np.bincount(a.src[cross], minlength=a.n) + np.bincount(a.dst[cross], minlength=a.n)
     gate, share = [], []
     for g in range(k):
         members = np.flatnonzero(a.group == g)
@@ -160,15 +158,24 @@ def ei_index(org, *, permutations=999, seed=0) -> pd.DataFrame:
         best = members[np.argmax(per_actor[members])]
         gate.append(a.ids[best])
         share.append(per_actor[best] / tot)
-    out = pd.DataFrame({
-        "members": sizes.astype(int),
-        "internal_ties": internal.astype(int), "external_ties": external.astype(int),
-        "internal_weight": winternal, "external_weight": wexternal,
-        "ei": ei, "ei_weighted": eiw, "ei_expected": expected,
-        "p_value": p, "p_value_weighted": pw,
-        "partner_departments": [len(s) for s in partners],
-        "gatekeeper": gate, "gatekeeper_share": share,
-    }, index=pd.Index(a.groups, name="department"))
+    out = pd.DataFrame(
+        {
+            "members": sizes.astype(int),
+            "internal_ties": internal.astype(int),
+            "external_ties": external.astype(int),
+            "internal_weight": winternal,
+            "external_weight": wexternal,
+            "ei": ei,
+            "ei_weighted": eiw,
+            "ei_expected": expected,
+            "p_value": p,
+            "p_value_weighted": pw,
+            "partner_departments": [len(s) for s in partners],
+            "gatekeeper": gate,
+            "gatekeeper_share": share,
+        },
+        index=pd.Index(a.groups, name="department"),
+    )
     return out
 
 
@@ -199,9 +206,13 @@ def communities(org, *, method="leiden", seed=0, resolution=1.0) -> dict:
     if method == "leiden":
         import leidenalg
 
-        part = leidenalg.find_partition(g, leidenalg.RBConfigurationVertexPartition,
-                                        weights="weight", seed=seed,
-                                        resolution_parameter=resolution)
+        part = leidenalg.find_partition(
+            g,
+            leidenalg.RBConfigurationVertexPartition,
+            weights="weight",
+            seed=seed,
+            resolution_parameter=resolution,
+        )
         membership = list(part.membership)
         modularity = g.modularity(membership, weights="weight")
     elif method == "louvain":
@@ -223,9 +234,15 @@ def communities(org, *, method="leiden", seed=0, resolution=1.0) -> dict:
         nmi = ari = 1.0
     split = [d for d, row in table.iterrows() if row.max() < 0.8 * row.sum()]
     spanning = [int(c) for c, col in table.items() if col.max() < 0.8 * col.sum()]
-    return {"membership": members, "contingency": table, "nmi": float(nmi), "ari": float(ari),
-            "modularity": float(modularity), "split_departments": split,
-            "spanning_communities": spanning}
+    return {
+        "membership": members,
+        "contingency": table,
+        "nmi": float(nmi),
+        "ari": float(ari),
+        "modularity": float(modularity),
+        "split_departments": split,
+        "spanning_communities": spanning,
+    }
 
 
 def find(org, *, thresholds, seed=0, tables=None) -> list:
@@ -237,8 +254,11 @@ def find(org, *, thresholds, seed=0, tables=None) -> list:
     from .findings import ACTIONS, Finding, severity_of
 
     t = thresholds
-    ei = tables["ei_index"] if tables and "ei_index" in tables else ei_index(
-        org, permutations=t.permutations, seed=seed)
+    ei = (
+        tables["ei_index"]
+        if tables and "ei_index" in tables
+        else ei_index(org, permutations=t.permutations, seed=seed)
+    )
     names = dict(zip(org.units["id"], org.units["name"], strict=False))
     out = []
     for dept, r in ei.iterrows():
@@ -251,16 +271,31 @@ def find(org, *, thresholds, seed=0, tables=None) -> list:
             continue
         total = r["internal_ties"] + r["external_ties"]
         inside = r["internal_ties"] / total if total else float("nan")
-        summary = (f"{names[dept]} keeps to itself: {inside:.0%} of its {int(total)} working "
-                   f"ties stay inside the department, and it exchanges work with only "
-                   f"{int(r['partner_departments'])} other department"
-                   f"{'s' if r['partner_departments'] != 1 else ''}.")
+        summary = (
+            f"{names[dept]} keeps to itself: {inside:.0%} of its {int(total)} working "
+            f"ties stay inside the department, and it exchanges work with only "
+            f"{int(r['partner_departments'])} other department"
+            f"{'s' if r['partner_departments'] != 1 else ''}."
+        )
         partners = "the departments it should serve"
-        out.append(Finding(
-            "silo", severity_of(score, t), score, (dept,), summary,
-            {"ei": r["ei"], "ei_weighted": r["ei_weighted"], "ei_expected": r["ei_expected"],
-             "p_value": r["p_value"], "internal_ties": int(r["internal_ties"]),
-             "external_ties": int(r["external_ties"]), "members": int(r["members"]),
-             "partner_departments": int(r["partner_departments"])},
-            ACTIONS["forum"].format(partners=partners)))
+        out.append(
+            Finding(
+                "silo",
+                severity_of(score, t),
+                score,
+                (dept,),
+                summary,
+                {
+                    "ei": r["ei"],
+                    "ei_weighted": r["ei_weighted"],
+                    "ei_expected": r["ei_expected"],
+                    "p_value": r["p_value"],
+                    "internal_ties": int(r["internal_ties"]),
+                    "external_ties": int(r["external_ties"]),
+                    "members": int(r["members"]),
+                    "partner_departments": int(r["partner_departments"]),
+                },
+                ACTIONS["forum"].format(partners=partners),
+            )
+        )
     return out
