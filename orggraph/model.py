@@ -165,16 +165,16 @@ class Organization:
     def kind_of(self, unit: str) -> str:
         return self._kind[unit]
 
-    @property
-    def external(self) -> list[str]:
+    @cached_property
+    def external(self) -> tuple[str, ...]:
         """Ids of the external customer unit(s)."""
-        return [u for u, k in self._kind.items() if k == "external"]
+        return tuple(u for u, k in self._kind.items() if k == "external")
 
-    @property
-    def departments(self) -> list[str]:
+    @cached_property
+    def departments(self) -> tuple[str, ...]:
         """Ids of the top-level departments, in file order."""
         u = self._units
-        return list(u["id"][(u["kind"] == "department") & (u["parent"] == "")])
+        return tuple(u["id"][(u["kind"] == "department") & (u["parent"] == "")])
 
     # ------------------------------------------------------------------ graphs
     @cached_property
@@ -229,9 +229,9 @@ class Organization:
         return {u: i for i, u in enumerate(self._units["id"])}
 
     @cached_property
-    def ids(self) -> list[str]:
+    def ids(self) -> tuple[str, ...]:
         """Vertex index -> unit id; the inverse of :attr:`index`."""
-        return list(self._units["id"])
+        return tuple(self._units["id"])
 
     @cached_property
     def _igraph(self):

@@ -37,8 +37,8 @@ def test_departments_resolve_through_teams(small_org):
     assert small_org.department_of("ann") == "ops"  # ann -> plan (team) -> ops
     assert small_org.department_of("plan") == "ops"
     assert small_org.department_of("cust") == "cust"
-    assert small_org.external == ["cust"]
-    assert small_org.departments == ["ops", "sales"]
+    assert small_org.external == ("cust",)
+    assert small_org.departments == ("ops", "sales")
     with pytest.raises(orggraph.OrgGraphError):
         small_org.department_of("nobody")
 

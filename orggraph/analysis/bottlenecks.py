@@ -45,7 +45,15 @@ def active_graph(org):
     edges = list(g.edges(data=True))
     ig_g = ig.Graph(n=len(ids), edges=[(pos[a], pos[b]) for a, b, _ in edges], directed=True)
     ig_g.vs["name"] = ids
-    for attr in ("weight", "distance", "closeness"):
+    for attr in (
+        "weight",
+        "distance",
+        "closeness",
+        "handoffs",
+        "importance",
+        "satisfaction",
+        "sla_days",
+    ):
         ig_g.es[attr] = [d[attr] for _, _, d in edges]
     depts = [org.department_of(u) for u in ids]
     codes = {d: i for i, d in enumerate(dict.fromkeys(depts))}

@@ -80,35 +80,26 @@ def handoff_criticality(org) -> pd.DataFrame:
         reach_customer |= set(g.subcomponent(e, mode="in"))
     el = g.get_edgelist()
     h = org.handoffs
-    names = h.groupby(["provider", "customer"])["deliverable"].agg(lambda s: "; ".join(s))
+    names = h.groupby(["provider", "customer"])["deliverable"].agg("; ".join)
     df = pd.DataFrame(
         {
             "provider": [ids[s] for s, _ in el],
             "customer": [ids[t] for _, t in el],
-            "handoffs": g.es["handoffs"] if "handoffs" in g.es.attributes() else 1,
+            "handoffs": g.es["handoffs"],
             "weight": g.es["weight"],
-            "closeness": g.es["closeness"],
+            "importance": g.es["importance"],
+            "satisfaction": g.es["satisfaction"],
+            "sla_days": g.es["sla_days"],
             "edge_betweenness": eb,
             "bridge": [tuple(sorted(p)) in bridge_pairs for p in el],
             "to_customer": [t in reach_customer for _, t in el],
         }
     )
-    gr = org.graph
-    df["deliverables"] = [
-        names.get((a, b), "") for a, b in zip(df["provider"], df["customer"], strict=False)
-    ]
-    df["handoffs"] = [
-        gr.edges[a, b]["handoffs"] for a, b in zip(df["provider"], df["customer"], strict=False)
-    ]
-    for col in ("importance", "satisfaction", "sla_days"):
-        df[col] = [
-            gr.edges[a, b][col] for a, b in zip(df["provider"], df["customer"], strict=False)
-        ]
-    # The closeness on the edge already fills missing ratings with 3; show what users rated.
+    keys = pd.MultiIndex.from_arrays([df["provider"], df["customer"]])
+    df["deliverables"] = names.reindex(keys).to_numpy()
+    # The closeness on the edge fills missing ratings with 3; show what users rated.
     rated = h.groupby(["provider", "customer"])["closeness"].mean()
-    df["closeness"] = [
-        rated.get((a, b), np.nan) for a, b in zip(df["provider"], df["customer"], strict=False)
-    ]
+    df["closeness"] = rated.reindex(keys).to_numpy()
     br = sla_breaches(org)
     if len(br):
         agg = br.groupby(["provider", "customer"]).agg(
@@ -164,7 +155,6 @@ def find(org, *, thresholds, seed=0, tables=None) -> list:
     Single handoffs score their criticality (see :data:`CRITICALITY_WEIGHTS`).
     """
     from .findings import ACTIONS, Finding, severity_of
-    from .silos import mixing_matrix
 
     t = thresholds
     tables = tables if tables is not None else {}
@@ -173,47 +163,46 @@ def find(org, *, thresholds, seed=0, tables=None) -> list:
         crit = tables["handoff_criticality"] = handoff_criticality(org)
     names = dict(zip(org.units["id"], org.units["name"], strict=False))
     out = []
-    count = mixing_matrix(org, value="count")
-    close = mixing_matrix(org, value="closeness")
     h = org.handoffs
-    h = h.assign(
-        pdept=h["provider"].map(org.department_of), cdept=h["customer"].map(org.department_of)
+    h = h.assign(pdept=h["provider"].map(org._dept), cdept=h["customer"].map(org._dept))
+    h = h[h["pdept"] != h["cdept"]]
+    cells = h.groupby(["pdept", "cdept"], sort=False).agg(
+        n=("weight", "size"),
+        mean=("closeness", "mean"),
+        sat=("satisfaction", "mean"),
+        weight=("weight", "sum"),
     )
-    for a in count.index:
-        for b in count.columns:
-            n = count.loc[a, b]
-            if a == b or n < t.interface_min_handoffs:
-                continue
-            mean = close.loc[a, b]
-            if not (mean <= t.interface_closeness_max):
-                continue
-            cell = h[(h["pdept"] == a) & (h["cdept"] == b)]
-            sat = cell["satisfaction"].mean()
-            score = float(min(1.0, 0.5 + 0.25 * (3 - mean) / 2 + 0.25 * min(1.0, n / 10)))
-            what = ", ".join(sorted(set(cell["deliverable"]))[:4])
-            summary = (
-                f"{names[a]} hands {int(n)} deliverables to {names[b]} at arm's length "
-                f"(mean closeness {mean:.1f} of 5"
-                + (f", satisfaction {sat:.1f}" if sat == sat else "")
-                + f"): {what}."
+    cells = cells[
+        (cells["n"] >= t.interface_min_handoffs) & (cells["mean"] <= t.interface_closeness_max)
+    ]
+    for (a, b), c in cells.iterrows():
+        n, mean, sat = int(c["n"]), float(c["mean"]), float(c["sat"])
+        cell = h[(h["pdept"] == a) & (h["cdept"] == b)]
+        score = float(min(1.0, 0.5 + 0.25 * (3 - mean) / 2 + 0.25 * min(1.0, n / 10)))
+        what = ", ".join(sorted(set(cell["deliverable"]))[:4])
+        summary = (
+            f"{names[a]} hands {n} deliverables to {names[b]} at arm's length "
+            f"(mean closeness {mean:.1f} of 5"
+            + (f", satisfaction {sat:.1f}" if sat == sat else "")
+            + f"): {what}."
+        )
+        out.append(
+            Finding(
+                "critical_handoff",
+                severity_of(score, t),
+                score,
+                (a, b),
+                summary,
+                {
+                    "handoffs": n,
+                    "mean_closeness": mean,
+                    "mean_satisfaction": sat,
+                    "weight": float(c["weight"]),
+                    "level": "department",
+                },
+                ACTIONS["interface"].format(a=names[a], b=names[b]),
             )
-            out.append(
-                Finding(
-                    "critical_handoff",
-                    severity_of(score, t),
-                    score,
-                    (a, b),
-                    summary,
-                    {
-                        "handoffs": int(n),
-                        "mean_closeness": float(mean),
-                        "mean_satisfaction": float(sat) if sat == sat else float("nan"),
-                        "weight": float(cell["weight"].sum()),
-                        "level": "department",
-                    },
-                    ACTIONS["interface"].format(a=names[a], b=names[b]),
-                )
-            )
+        )
     chosen = crit[crit["criticality"] >= t.handoff_criticality_min].head(t.max_handoff_findings)
     for _, r in chosen.iterrows():
         score = float(r["criticality"])

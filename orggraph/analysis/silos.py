@@ -39,18 +39,17 @@ def mixing_matrix(org, *, value="weight") -> pd.DataFrame:
     np.float64(1.0)
     """
     h = org.handoffs
-    dept = {u: org.department_of(u) for u in pd.unique(pd.concat([h["provider"], h["customer"]]))}
+    dept = org._dept
     h = h.assign(pdept=h["provider"].map(dept), cdept=h["customer"].map(dept))
-    order = [u for u in org.ids if u in set(org.departments) | set(org.external)]
+    tops = set(org.departments) | set(org.external)
+    order = [u for u in org.ids if u in tops]
+    g = h.groupby(["pdept", "cdept"], sort=False)
     if value == "weight":
-        m = h.pivot_table(index="pdept", columns="cdept", values="weight", aggfunc="sum")
-        m = m.reindex(index=order, columns=order).fillna(0.0)
+        m = g["weight"].sum().unstack().reindex(index=order, columns=order).fillna(0.0)
     elif value == "count":
-        m = h.pivot_table(index="pdept", columns="cdept", values="weight", aggfunc="size")
-        m = m.reindex(index=order, columns=order).fillna(0.0).astype(float)
+        m = g.size().unstack().reindex(index=order, columns=order).fillna(0.0).astype(float)
     elif value == "closeness":
-        m = h.pivot_table(index="pdept", columns="cdept", values="closeness", aggfunc="mean")
-        m = m.reindex(index=order, columns=order)
+        m = g["closeness"].mean().unstack().reindex(index=order, columns=order)
     else:
         raise ValueError("value must be 'weight', 'closeness' or 'count'")
     m.index.name, m.columns.name = "provider department", "customer department"
