@@ -315,11 +315,16 @@ def analyze(loader, path, fmt, top, config, overrides, seed, fast, sources, outp
 
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Interface to listen on (0.0.0.0 makes it reachable from other machines).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to listen on (0.0.0.0 makes it reachable from other machines).",
+)
 @click.option("--port", type=int, default=8050, show_default=True)
-@click.option("--max-upload-mb", type=float, default=20, show_default=True,
-              help="Largest upload accepted.")
+@click.option(
+    "--max-upload-mb", type=float, default=20, show_default=True, help="Largest upload accepted."
+)
 def serve(path, host, port, max_upload_mb):
     """Serve the interactive web view of the organization at PATH."""
     _load_or_exit(lambda: readwrite.load(path), False)  # errors listed before any server starts

@@ -34,15 +34,17 @@ def remove_units(org, removed):
 
     gone = {u for u in units["id"] if inside(u)}
     keep_units = units[~units["id"].isin(gone)].drop(columns=["department"])
-    keep_units = keep_units.assign(manager=keep_units["manager"].where(
-        ~keep_units["manager"].isin(gone), ""))
+    keep_units = keep_units.assign(
+        manager=keep_units["manager"].where(~keep_units["manager"].isin(gone), "")
+    )
     h = org.handoffs
     h = h[~h["provider"].isin(gone) & ~h["customer"].isin(gone)]
     h = h.drop(columns=["per_month", "weight", "distance"])
     d = org.deliveries
     d = d[~d["provider"].isin(gone) & ~d["customer"].isin(gone)].drop(columns=["lead_days"])
-    return Organization.from_tables(keep_units, h, d, name=f"{org.name} without "
-                                    + ", ".join(sorted(removed)))
+    return Organization.from_tables(
+        keep_units, h, d, name=f"{org.name} without " + ", ".join(sorted(removed))
+    )
 
 
 def what_if(org, removed, *, analysis=None, seed=0, max_pairs=200) -> dict:
@@ -74,10 +76,27 @@ def what_if(org, removed, *, analysis=None, seed=0, max_pairs=200) -> dict:
         total += len(before)
         lost += [(u, v) for v in sorted(before - after)]
     dept = org._dept
-    dep_before = {(dept[u], dept[v]) for u in active for v in nx.descendants(g, u) - gone
-                  if dept[u] != dept[v]} if len(active) <= 3000 else set()
-    dep_after = {(dept[u], dept[v]) for u in active if u in h for v in nx.descendants(h, u)
-                 if dept[u] != dept[v]} if len(active) <= 3000 else set()
+    dep_before = (
+        {
+            (dept[u], dept[v])
+            for u in active
+            for v in nx.descendants(g, u) - gone
+            if dept[u] != dept[v]
+        }
+        if len(active) <= 3000
+        else set()
+    )
+    dep_after = (
+        {
+            (dept[u], dept[v])
+            for u in active
+            if u in h
+            for v in nx.descendants(h, u)
+            if dept[u] != dept[v]
+        }
+        if len(active) <= 3000
+        else set()
+    )
     cut_off = []
     for e in org.external:
         if e in gone:
@@ -96,7 +115,8 @@ def what_if(org, removed, *, analysis=None, seed=0, max_pairs=200) -> dict:
         "department_pairs_lost": sorted(dep_before - dep_after),
         "cut_off_from_customer": cut_off,
         "new_findings": [f for f in after_a.findings if key(f) not in before_keys],
-        "resolved_findings": [f for f in before_a.findings
-                              if key(f) not in after_keys and not set(f.subjects) & gone],
+        "resolved_findings": [
+            f for f in before_a.findings if key(f) not in after_keys and not set(f.subjects) & gone
+        ],
         "organization": after_org,
     }

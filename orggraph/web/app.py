@@ -16,18 +16,33 @@ from dash import Input, Output, State, dcc, html
 from . import state
 
 HERE = Path(__file__).parent
-NAV = [("Overview", "/"), ("Network map", "/map"), ("Department matrix", "/matrix"),
-       ("Findings", "/findings"), ("What-if", "/what-if")]
+NAV = [
+    ("Overview", "/"),
+    ("Network map", "/map"),
+    ("Department matrix", "/matrix"),
+    ("Findings", "/findings"),
+    ("What-if", "/what-if"),
+]
 
 
 def problems_table(problems):
     """Problems as a plain table: file, row, column, problem (text only, never HTML)."""
     head = html.Tr([html.Th(h) for h in ("File", "Row", "Column", "Value", "Problem")])
-    rows = [html.Tr([html.Td(p.source), html.Td("" if p.row is None else str(p.row)),
-                     html.Td(p.column), html.Td(p.value), html.Td(p.message)])
-            for p in problems[:200]]
-    return html.Table([html.Thead(head), html.Tbody(rows)], className="problems",
-                      id="upload-problems")
+    rows = [
+        html.Tr(
+            [
+                html.Td(p.source),
+                html.Td("" if p.row is None else str(p.row)),
+                html.Td(p.column),
+                html.Td(p.value),
+                html.Td(p.message),
+            ]
+        )
+        for p in problems[:200]
+    ]
+    return html.Table(
+        [html.Thead(head), html.Tbody(rows)], className="problems", id="upload-problems"
+    )
 
 
 def create_app(path, *, upload_dir=None, max_upload_mb=20, warm=True) -> dash.Dash:
@@ -37,43 +52,79 @@ def create_app(path, *, upload_dir=None, max_upload_mb=20, warm=True) -> dash.Da
     state.config.default_key = state.key_for_path(path)
     if warm:  # load and analyse before the first visitor, not during their first click
         state.get_analysis(state.config.default_key)
-    app = dash.Dash(__name__, use_pages=True, pages_folder=str(HERE / "pages"),
-                    title="orggraph", suppress_callback_exceptions=True,
-                    assets_folder=str(HERE / "assets"))
+    app = dash.Dash(
+        __name__,
+        use_pages=True,
+        pages_folder=str(HERE / "pages"),
+        title="orggraph",
+        suppress_callback_exceptions=True,
+        assets_folder=str(HERE / "assets"),
+    )
     app.server.config["MAX_CONTENT_LENGTH"] = int(max_upload_mb * 1024 * 1024 * 1.4) + 65536
-    app.layout = html.Div([
-        dcc.Store(id="org-key", storage_type="session", data=state.config.default_key),
-        html.Header([
-            html.Div([html.Span("orggraph", className="brand"),
-                      html.Span(id="org-name", className="org-name")]),
-            html.Nav([dcc.Link(label, href=href, className="nav-link") for label, href in NAV]),
-            dcc.Upload(id="upload", children=html.Div(
-                ["Drop a workbook (.xlsx), a .zip of CSVs or .json here, or ",
-                 html.A("choose a file")]),
-                className="upload", multiple=False, max_size=-1),
-        ]),
-        html.Div(id="upload-status", className="upload-status"),
-        html.Main(dash.page_container),
-    ])
+    app.layout = html.Div(
+        [
+            dcc.Store(id="org-key", storage_type="session", data=state.config.default_key),
+            html.Header(
+                [
+                    html.Div(
+                        [
+                            html.Span("orggraph", className="brand"),
+                            html.Span(id="org-name", className="org-name"),
+                        ]
+                    ),
+                    html.Nav(
+                        [dcc.Link(label, href=href, className="nav-link") for label, href in NAV]
+                    ),
+                    dcc.Upload(
+                        id="upload",
+                        children=html.Div(
+                            [
+                                "Drop a workbook (.xlsx), a .zip of CSVs or .json here, or ",
+                                html.A("choose a file"),
+                            ]
+                        ),
+                        className="upload",
+                        multiple=False,
+                        max_size=-1,
+                    ),
+                ]
+            ),
+            html.Div(id="upload-status", className="upload-status"),
+            html.Main(dash.page_container),
+        ]
+    )
 
     @app.callback(Output("org-name", "children"), Input("org-key", "data"))
     def show_name(key):
         return state.get_org(key or state.config.default_key).name
 
-    @app.callback(Output("org-key", "data"), Output("upload-status", "children"),
-                  Input("upload", "contents"), State("upload", "filename"),
-                  State("org-key", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("org-key", "data"),
+        Output("upload-status", "children"),
+        Input("upload", "contents"),
+        State("upload", "filename"),
+        State("org-key", "data"),
+        prevent_initial_call=True,
+    )
     def upload(contents, filename, key):
         new_key, problems = state.save_upload(contents, filename)
         if new_key is None:
-            return key, html.Div([
-                html.P(f"{filename} was not loaded: {len(problems)} problem"
-                       f"{'s' if len(problems) != 1 else ''}. The current organization stays.",
-                       className="error", id="upload-message"),
-                problems_table(problems)])
+            return key, html.Div(
+                [
+                    html.P(
+                        f"{filename} was not loaded: {len(problems)} problem"
+                        f"{'s' if len(problems) != 1 else ''}. The current organization stays.",
+                        className="error",
+                        id="upload-message",
+                    ),
+                    problems_table(problems),
+                ]
+            )
         org = state.get_org(new_key)
-        return new_key, html.P(f"Loaded {filename}: {len(org.units)} units, "
-                               f"{len(org.handoffs)} handoffs.", className="ok",
-                               id="upload-message")
+        return new_key, html.P(
+            f"Loaded {filename}: {len(org.units)} units, {len(org.handoffs)} handoffs.",
+            className="ok",
+            id="upload-message",
+        )
 
     return app

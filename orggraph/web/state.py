@@ -74,9 +74,16 @@ def save_upload(contents: str, filename: str):
     name = Path(filename or "upload").name
     suffix = Path(name).suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
-        return None, [Problem(ERROR, "unsupported", "upload an Excel workbook (.xlsx), a .zip of "
-                              "CSV files (units.csv, handoffs.csv, deliveries.csv) or a .json "
-                              "document", name)]
+        return None, [
+            Problem(
+                ERROR,
+                "unsupported",
+                "upload an Excel workbook (.xlsx), a .zip of "
+                "CSV files (units.csv, handoffs.csv, deliveries.csv) or a .json "
+                "document",
+                name,
+            )
+        ]
     try:
         _, b64 = contents.split(",", 1)
         data = base64.b64decode(b64, validate=True)
@@ -84,8 +91,14 @@ def save_upload(contents: str, filename: str):
         return None, [Problem(ERROR, "unreadable", "the upload could not be decoded", name)]
     if len(data) > config.max_upload_bytes:
         mb = config.max_upload_bytes / 1024 / 1024
-        return None, [Problem(ERROR, "too_large", f"the file is {len(data) / 1024 / 1024:.1f} MB;"
-                              f" the limit is {mb:.0f} MB", name)]
+        return None, [
+            Problem(
+                ERROR,
+                "too_large",
+                f"the file is {len(data) / 1024 / 1024:.1f} MB; the limit is {mb:.0f} MB",
+                name,
+            )
+        ]
     digest = hashlib.sha256(data).hexdigest()
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".") or f"upload{suffix}"
     folder = config.upload_dir / digest

@@ -19,6 +19,7 @@ __all__ = [
     "node_panel",
     "edge_panel",
     "matrix",
+    "matrix_ids",
     "cell_handoffs",
     "findings_rows",
     "closeness_colour",
@@ -37,8 +38,10 @@ def overview(org, analysis, *, top=8) -> dict:
     from ..summary import summary
 
     s = summary(org)
-    counts = {k: sum(f.kind == k for f in analysis.findings)
-              for k in ("silo", "bottleneck", "critical_handoff")}
+    counts = {
+        k: sum(f.kind == k for f in analysis.findings)
+        for k in ("silo", "bottleneck", "critical_handoff")
+    }
     risks = analysis.tables["key_person_risk"]
     key_people = int((risks["dependencies_lost"] > 0).sum()) if len(risks) else 0
     names = _names(org)
@@ -55,9 +58,15 @@ def overview(org, analysis, *, top=8) -> dict:
             ("Critical handoffs", counts["critical_handoff"]),
         ],
         "findings": [
-            {"rank": i + 1, "kind": f.kind, "severity": f.severity, "summary": f.summary,
-             "subjects": list(f.subjects), "names": [names.get(x, x) for x in f.subjects],
-             "focus": f.subjects[0]}
+            {
+                "rank": i + 1,
+                "kind": f.kind,
+                "severity": f.severity,
+                "summary": f.summary,
+                "subjects": list(f.subjects),
+                "names": [names.get(x, x) for x in f.subjects],
+                "focus": f.subjects[0],
+            }
             for i, f in enumerate(analysis.findings[:top])
         ],
     }
@@ -80,12 +89,24 @@ def _flags(analysis):
             bottlenecks.add(f.subjects[0])
         elif f.kind == "critical_handoff":
             (interfaces if f.evidence.get("level") == "department" else critical).add(
-                tuple(f.subjects))
+                tuple(f.subjects)
+            )
     return silos, bottlenecks, critical, interfaces
 
 
-def map_elements(org, analysis, *, level=None, departments=None, kinds=None, min_closeness=0,
-                 finding_kinds=None, focus=None, drill=None, removed=()) -> dict:
+def map_elements(
+    org,
+    analysis,
+    *,
+    level=None,
+    departments=None,
+    kinds=None,
+    min_closeness=0,
+    finding_kinds=None,
+    focus=None,
+    drill=None,
+    removed=(),
+) -> dict:
     """Cytoscape elements for the network map, with the filters applied.
 
     Parameters
@@ -132,26 +153,48 @@ def map_elements(org, analysis, *, level=None, departments=None, kinds=None, min
     if level == "departments" and drill is None:
         g = org.department_graph
         for n, d in g.nodes(data=True):
-            if not keep_dept(n) or (subjects is not None and n not in subjects and not any(
-                    dept_of.get(s) == n for s in subjects)):
+            if not keep_dept(n) or (
+                subjects is not None
+                and n not in subjects
+                and not any(dept_of.get(s) == n for s in subjects)
+            ):
                 continue
-            classes = [d["kind"]] + (["silo"] if n in silos else []) + (
-                ["found"] if n == focus else []) + (["removed"] if n in removed else [])
-            elements.append({"data": {"id": n, "label": f"{d['name']} ({d['headcount']})",
-                                      "kind": d["kind"], "size": 30 + 3 * math.sqrt(
-                                          d["headcount"])},
-                             "classes": " ".join(classes)})
+            classes = (
+                [d["kind"]]
+                + (["silo"] if n in silos else [])
+                + (["found"] if n == focus else [])
+                + (["removed"] if n in removed else [])
+            )
+            elements.append(
+                {
+                    "data": {
+                        "id": n,
+                        "label": f"{d['name']} ({d['headcount']})",
+                        "kind": d["kind"],
+                        "size": 30 + 3 * math.sqrt(d["headcount"]),
+                    },
+                    "classes": " ".join(classes),
+                }
+            )
         shown = {e["data"]["id"] for e in elements}
         wmax = max((d["weight"] for *_, d in g.edges(data=True)), default=1.0) or 1.0
         for a, b, d in g.edges(data=True):
             if a not in shown or b not in shown or d["closeness"] < min_closeness:
                 continue
             classes = ["critical"] if (a, b) in interfaces else []
-            elements.append({"data": {"id": f"{a}->{b}", "source": a, "target": b,
-                                      "width": 1 + 7 * d["weight"] / wmax,
-                                      "colour": closeness_colour(d["closeness"]),
-                                      "closeness": round(d["closeness"], 2)},
-                             "classes": " ".join(classes)})
+            elements.append(
+                {
+                    "data": {
+                        "id": f"{a}->{b}",
+                        "source": a,
+                        "target": b,
+                        "width": 1 + 7 * d["weight"] / wmax,
+                        "colour": closeness_colour(d["closeness"]),
+                        "closeness": round(d["closeness"], 2),
+                    },
+                    "classes": " ".join(classes),
+                }
+            )
     else:
         g = org.graph
         active = [u for u in g if g.degree(u) > 0]
@@ -159,9 +202,15 @@ def map_elements(org, analysis, *, level=None, departments=None, kinds=None, min
         for u in active:
             k = kind_of[u]
             d = dept_of[u]
-            if drill is not None and d != drill and not (
-                    g.has_edge(u, u) or any(dept_of[v] == drill for v in g.successors(u))
-                    or any(dept_of[v] == drill for v in g.predecessors(u))):
+            if (
+                drill is not None
+                and d != drill
+                and not (
+                    g.has_edge(u, u)
+                    or any(dept_of[v] == drill for v in g.successors(u))
+                    or any(dept_of[v] == drill for v in g.predecessors(u))
+                )
+            ):
                 continue
             if not keep_dept(d) or (wanted_kinds is not None and k not in wanted_kinds):
                 continue
@@ -173,10 +222,17 @@ def map_elements(org, analysis, *, level=None, departments=None, kinds=None, min
         for d in depts_used:
             if d == "" or d in keep_set:
                 continue
-            classes = ["department-box"] + (["silo"] if d in silos else []) + (
-                ["removed"] if d in removed else [])
-            elements.append({"data": {"id": d, "label": names.get(d, d), "kind": "department"},
-                             "classes": " ".join(classes)})
+            classes = (
+                ["department-box"]
+                + (["silo"] if d in silos else [])
+                + (["removed"] if d in removed else [])
+            )
+            elements.append(
+                {
+                    "data": {"id": d, "label": names.get(d, d), "kind": "department"},
+                    "classes": " ".join(classes),
+                }
+            )
         for u in keep:
             classes = [kind_of[u]]
             if u in bottlenecks:
@@ -185,8 +241,12 @@ def map_elements(org, analysis, *, level=None, departments=None, kinds=None, min
                 classes.append("found")
             if u in removed or dept_of[u] in removed:
                 classes.append("removed")
-            data = {"id": u, "label": names.get(u, u), "kind": kind_of[u],
-                    "size": 14 + 46 * math.sqrt(btw.get(u, 0.0) / top_btw)}
+            data = {
+                "id": u,
+                "label": names.get(u, u),
+                "kind": kind_of[u],
+                "size": 14 + 46 * math.sqrt(btw.get(u, 0.0) / top_btw),
+            }
             if kind_of[u] != "external" and dept_of[u] in depts_used and dept_of[u] != u:
                 data["parent"] = dept_of[u]
             elements.append({"data": data, "classes": " ".join(classes)})
@@ -202,15 +262,25 @@ def map_elements(org, analysis, *, level=None, departments=None, kinds=None, min
                 classes.append("critical")
             if a in removed or b in removed:
                 classes.append("removed")
-            elements.append({"data": {"id": f"{a}->{b}", "source": a, "target": b,
-                                      "width": 1 + 7 * math.sqrt(d["weight"] / wmax),
-                                      "colour": closeness_colour(rated),
-                                      "closeness": round(d["closeness"], 2)},
-                             "classes": " ".join(classes)})
+            elements.append(
+                {
+                    "data": {
+                        "id": f"{a}->{b}",
+                        "source": a,
+                        "target": b,
+                        "width": 1 + 7 * math.sqrt(d["weight"] / wmax),
+                        "colour": closeness_colour(rated),
+                        "closeness": round(d["closeness"], 2),
+                    },
+                    "classes": " ".join(classes),
+                }
+            )
     nodes = sum(1 for e in elements if "source" not in e["data"])
-    return {"elements": elements, "level": "departments" if level == "departments"
-            and drill is None else "people",
-            "counts": {"nodes": nodes, "edges": len(elements) - nodes}}
+    return {
+        "elements": elements,
+        "level": "departments" if level == "departments" and drill is None else "people",
+        "counts": {"nodes": nodes, "edges": len(elements) - nodes},
+    }
 
 
 def node_panel(org, analysis, unit) -> dict:
@@ -224,22 +294,29 @@ def node_panel(org, analysis, unit) -> dict:
     metrics = {}
     if unit in c.index:
         r = c.loc[unit]
-        metrics = {"betweenness": round(float(r["betweenness"]), 4),
-                   "providers": int(r["providers"]), "customers": int(r["customers"]),
-                   "constraint": round(float(r["constraint"]), 3),
-                   "effective size": round(float(r["effective_size"]), 2),
-                   "brokerage": int(r["brokerage"])}
+        metrics = {
+            "betweenness": round(float(r["betweenness"]), 4),
+            "providers": int(r["providers"]),
+            "customers": int(r["customers"]),
+            "constraint": round(float(r["constraint"]), 3),
+            "effective size": round(float(r["effective_size"]), 2),
+            "brokerage": int(r["brokerage"]),
+        }
     h = org.handoffs
     cols = ["provider", "customer", "deliverable", "closeness", "frequency", "satisfaction"]
     hin = h[h["customer"] == unit][cols].assign(provider=lambda d: d["provider"].map(names))
     hout = h[h["provider"] == unit][cols].assign(customer=lambda d: d["customer"].map(names))
     return {
-        "id": unit, "name": u["name"], "kind": u["kind"], "role": u.get("role", ""),
+        "id": unit,
+        "name": u["name"],
+        "kind": u["kind"],
+        "role": u.get("role", ""),
         "department": names.get(u["department"], u["department"]),
         "manager": names.get(u.get("manager", ""), ""),
         "metrics": metrics,
         "findings": [f.summary for f in analysis.findings if unit in f.subjects],
-        "handoffs_in": hin.to_dict("records"), "handoffs_out": hout.to_dict("records"),
+        "handoffs_in": hin.to_dict("records"),
+        "handoffs_out": hout.to_dict("records"),
     }
 
 
@@ -253,16 +330,22 @@ def edge_panel(org, analysis, provider, customer) -> dict:
         rows = h[(h["provider"].map(dept) == provider) & (h["customer"].map(dept) == customer)]
     crit = analysis.tables["handoff_criticality"]
     c = crit[(crit["provider"] == provider) & (crit["customer"] == customer)]
-    breach = None if c.empty or pd.isna(c["breach_rate"].iloc[0]) else float(
-        c["breach_rate"].iloc[0])
+    breach = (
+        None if c.empty or pd.isna(c["breach_rate"].iloc[0]) else float(c["breach_rate"].iloc[0])
+    )
     return {
-        "provider": names.get(provider, provider), "customer": names.get(customer, customer),
+        "provider": names.get(provider, provider),
+        "customer": names.get(customer, customer),
         "handoffs": [
-            {"provider": names.get(r["provider"], r["provider"]),
-             "customer": names.get(r["customer"], r["customer"]),
-             "deliverable": r["deliverable"], "closeness": _n(r["closeness"]),
-             "satisfaction": _n(r["satisfaction"]), "sla_days": _n(r["sla_days"]),
-             "frequency": r["frequency"]}
+            {
+                "provider": names.get(r["provider"], r["provider"]),
+                "customer": names.get(r["customer"], r["customer"]),
+                "deliverable": r["deliverable"],
+                "closeness": _n(r["closeness"]),
+                "satisfaction": _n(r["satisfaction"]),
+                "sla_days": _n(r["sla_days"]),
+                "frequency": r["frequency"],
+            }
             for _, r in rows.iterrows()
         ],
         "breach_rate": breach,
@@ -298,12 +381,29 @@ def matrix(org, *, value="weight") -> pd.DataFrame:
         np.fill_diagonal(dist, 0)
         order = leaves_list(linkage(squareform(dist, checks=False), method="average"))
         ids = [ids[i] for i in order]
-    names = _names(org)
     m = m.loc[ids, ids]
-    m.index = [names.get(i, i) for i in ids]
-    m.columns = [names.get(i, i) for i in ids]
+    labels = _labels(org, ids)
+    m.index = labels
+    m.columns = labels
     m.attrs["ids"] = ids
     return m
+
+
+def _labels(org, ids):
+    """Department names, with the id added where two departments share a name."""
+    names = _names(org)
+    counts = pd.Series([names.get(i, i) for i in ids]).value_counts()
+    return [
+        names.get(i, i) if counts[names.get(i, i)] == 1 else f"{names.get(i, i)} ({i})" for i in ids
+    ]
+
+
+def matrix_ids(org) -> dict:
+    """Matrix axis label -> department id."""
+    from ..analysis.silos import mixing_matrix
+
+    ids = list(mixing_matrix(org, value="count").index)
+    return dict(zip(_labels(org, ids), ids, strict=False))
 
 
 def cell_handoffs(org, provider_dept, customer_dept) -> list[dict]:
@@ -311,13 +411,20 @@ def cell_handoffs(org, provider_dept, customer_dept) -> list[dict]:
     names = _names(org)
     dept = org._dept
     h = org.handoffs
-    rows = h[(h["provider"].map(dept) == provider_dept)
-             & (h["customer"].map(dept) == customer_dept)]
-    return [{"provider": names.get(r["provider"], r["provider"]),
-             "customer": names.get(r["customer"], r["customer"]),
-             "deliverable": r["deliverable"], "closeness": _n(r["closeness"]),
-             "frequency": r["frequency"], "satisfaction": _n(r["satisfaction"])}
-            for _, r in rows.iterrows()]
+    rows = h[
+        (h["provider"].map(dept) == provider_dept) & (h["customer"].map(dept) == customer_dept)
+    ]
+    return [
+        {
+            "provider": names.get(r["provider"], r["provider"]),
+            "customer": names.get(r["customer"], r["customer"]),
+            "deliverable": r["deliverable"],
+            "closeness": _n(r["closeness"]),
+            "frequency": r["frequency"],
+            "satisfaction": _n(r["satisfaction"]),
+        }
+        for _, r in rows.iterrows()
+    ]
 
 
 def findings_rows(org, analysis) -> list[dict]:
@@ -325,11 +432,22 @@ def findings_rows(org, analysis) -> list[dict]:
     names = _names(org)
     rows = []
     for i, f in enumerate(analysis.findings):
-        ev = "; ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
-                       for k, v in f.evidence.items() if v is not None and k != "level")
-        rows.append({"rank": i + 1, "kind": f.kind, "severity": f.severity,
-                     "score": round(f.score, 3),
-                     "subjects": ", ".join(names.get(s, s) for s in f.subjects),
-                     "summary": f.summary, "evidence": ev, "action": f.action,
-                     "subject_ids": " ".join(f.subjects)})
+        ev = "; ".join(
+            f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
+            for k, v in f.evidence.items()
+            if v is not None and k != "level"
+        )
+        rows.append(
+            {
+                "rank": i + 1,
+                "kind": f.kind,
+                "severity": f.severity,
+                "score": round(f.score, 3),
+                "subjects": ", ".join(names.get(s, s) for s in f.subjects),
+                "summary": f.summary,
+                "evidence": ev,
+                "action": f.action,
+                "subject_ids": " ".join(f.subjects),
+            }
+        )
     return rows

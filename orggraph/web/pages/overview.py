@@ -14,15 +14,28 @@ layout = html.Div([html.H1("Overview"), html.Div(id="overview-body")])
 def render(key):
     key = key or state.config.default_key
     o = views.overview(state.get_org(key), state.get_analysis(key))
-    cards = [html.Div([html.Div(str(v), className="figure-value"),
-                       html.Div(label, className="figure-label")], className="figure",
-                      id=f"figure-{label.lower().replace(' ', '-')}")
-             for label, v in o["figures"]]
-    items = [html.Li([html.Span(f["severity"].upper(), className=f"sev {f['severity']}"),
-                      html.Span(f["kind"].replace("_", " "), className="kind"),
-                      html.Span(f["summary"]),
-                      dcc.Link("show on map", href=f"/map?focus={f['focus']}",
-                               className="map-link")], className="finding")
-             for f in o["findings"]]
-    return [html.Div(cards, className="figures"), html.H2("Top findings"),
-            html.Ol(items, id="top-findings")]
+    cards = [
+        html.Div(
+            [html.Div(str(v), className="figure-value"), html.Div(label, className="figure-label")],
+            className="figure",
+            id=f"figure-{label.lower().replace(' ', '-')}",
+        )
+        for label, v in o["figures"]
+    ]
+    items = [
+        html.Li(
+            [
+                html.Span(f["severity"].upper(), className=f"sev {f['severity']}"),
+                html.Span(f["kind"].replace("_", " "), className="kind"),
+                html.Span(f["summary"]),
+                dcc.Link("show on map", href=f"/map?focus={f['focus']}", className="map-link"),
+            ],
+            className="finding",
+        )
+        for f in o["findings"]
+    ]
+    return [
+        html.Div(cards, className="figures"),
+        html.H2("Top findings"),
+        html.Ol(items, id="top-findings"),
+    ]

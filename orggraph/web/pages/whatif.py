@@ -10,43 +10,66 @@ from orggraph.web.styles import STYLESHEET
 
 dash.register_page(__name__, path="/what-if", name="What-if", order=4)
 
-layout = html.Div([
-    html.H1("What-if"),
-    html.P("Someone leaves, a team is reorganized: choose who or what to remove."),
-    dcc.Dropdown(id="whatif-remove", multi=True, placeholder="people or departments"),
-    html.Div(id="whatif-result"),
-    cyto.Cytoscape(id="whatif-map", elements=[], stylesheet=STYLESHEET,
-                   layout={"name": "cose", "animate": False},
-                   style={"width": "100%", "height": "60vh"}),
-])
+layout = html.Div(
+    [
+        html.H1("What-if"),
+        html.P("Someone leaves, a team is reorganized: choose who or what to remove."),
+        dcc.Dropdown(id="whatif-remove", multi=True, placeholder="people or departments"),
+        html.Div(id="whatif-result"),
+        cyto.Cytoscape(
+            id="whatif-map",
+            elements=[],
+            stylesheet=STYLESHEET,
+            layout={"name": "cose", "animate": False},
+            style={"width": "100%", "height": "60vh"},
+        ),
+    ]
+)
 
 
 @callback(Output("whatif-remove", "options"), Input("org-key", "data"))
 def options(key):
     u = state.get_org(key or state.config.default_key).units
     u = u[u["kind"] != "external"]
-    return [{"label": f"{n} ({k})", "value": i}
-            for i, n, k in zip(u["id"], u["name"], u["kind"], strict=False)]
+    return [
+        {"label": f"{n} ({k})", "value": i}
+        for i, n, k in zip(u["id"], u["name"], u["kind"], strict=False)
+    ]
 
 
-@callback(Output("whatif-result", "children"), Output("whatif-map", "elements"),
-          Input("whatif-remove", "value"), Input("org-key", "data"))
+@callback(
+    Output("whatif-result", "children"),
+    Output("whatif-map", "elements"),
+    Input("whatif-remove", "value"),
+    Input("org-key", "data"),
+)
 def result(removed, key):
     key = key or state.config.default_key
     org, analysis = state.get_org(key), state.get_analysis(key)
     level = "departments" if (org.units["kind"] == "person").sum() > views.LARGE else None
     if not removed:
-        return (html.P("Nothing removed."),
-                views.map_elements(org, analysis, level=level)["elements"])
+        return (
+            html.P("Nothing removed."),
+            views.map_elements(org, analysis, level=level)["elements"],
+        )
     r = what_if(org, removed, analysis=analysis)
     names = dict(zip(org.units["id"], org.units["name"], strict=False))
     lost = r["lost_pair_count"]
     body = [
-        html.P(f"{lost} of {r['pair_count']} who-reaches-whom dependencies lose every path "
-               f"({lost / r['pair_count']:.1%}).", id="whatif-summary")
-        if r["pair_count"] else html.P("No dependencies before."),
-        html.P("Department pairs cut apart: " + (", ".join(
-            f"{names[a]} → {names[b]}" for a, b in r["department_pairs_lost"]) or "none")),
+        html.P(
+            f"{lost} of {r['pair_count']} who-reaches-whom dependencies lose every path "
+            f"({lost / r['pair_count']:.1%}).",
+            id="whatif-summary",
+        )
+        if r["pair_count"]
+        else html.P("No dependencies before."),
+        html.P(
+            "Department pairs cut apart: "
+            + (
+                ", ".join(f"{names[a]} → {names[b]}" for a, b in r["department_pairs_lost"])
+                or "none"
+            )
+        ),
         html.P(f"Units that no longer reach the customer: {len(r['cut_off_from_customer'])}"),
         html.H3("New findings"),
         html.Ul([html.Li(f.summary) for f in r["new_findings"]] or [html.Li("none")]),

@@ -1,0 +1,139 @@
+"""The web view's data, without a browser: every callback's function checked on its own."""
+
+from __future__ import annotations
+
+import base64
+import io
+import zipfile
+
+import pandas as pd
+import pytest
+
+import orggraph
+from orggraph.analysis import analyze
+from orggraph.web import state, views
+
+from ..conftest import DATA, HANDOFFS, UNITS
+
+
+@pytest.fixture(scope="module")
+def hs():
+    org = orggraph.load(DATA / "healthcare-supplier")
+    return org, analyze(org)
+
+
+def test_overview_figures_match_summary(hs):
+    org, a = hs
+    s = orggraph.summary(org)
+    fig = dict(views.overview(org, a)["figures"])
+    assert fig["People"] == s["kinds"]["person"]
+    assert fig["Handoffs across departments"] == s["handoffs_across"]
+    assert fig["Silos"] == sum(f.kind == "silo" for f in a.findings)
+
+
+def test_map_people_level_has_department_boxes(hs):
+    org, a = hs
+    m = views.map_elements(org, a)
+    assert m["level"] == "people"
+    nodes = {e["data"]["id"]: e for e in m["elements"] if "source" not in e["data"]}
+    assert nodes["OPS-PLN"]["data"]["parent"] == "OPS"
+    assert "bottleneck" in nodes["OPS-PLN"]["classes"]
+    assert "silo" in nodes["PD"]["classes"] and "department-box" in nodes["PD"]["classes"]
+    # Node size follows betweenness: the most central person is the largest.
+    people = [e for e in nodes.values() if e["data"]["kind"] == "person"]
+    assert max(people, key=lambda e: e["data"]["size"])["data"]["id"] == "OPS-PLN"
+    edges = [e for e in m["elements"] if "source" in e["data"]]
+    assert len(edges) == m["counts"]["edges"] == org.graph.number_of_edges()
+
+
+def test_map_filters(hs):
+    org, a = hs
+    only_sales = views.map_elements(org, a, departments=["SAL"])
+    ids = {e["data"]["id"] for e in only_sales["elements"] if "source" not in e["data"]}
+    depts = {org.department_of(i) for i in ids}
+    assert depts <= {"SAL", "CUST"}
+    close = views.map_elements(org, a, min_closeness=3)
+    assert all(e["data"]["closeness"] >= 3 for e in close["elements"] if "source" in e["data"])
+    # Operations <-> Sales handoffs are all rated 1-2: none survive closeness >= 3.
+    assert not [
+        e
+        for e in close["elements"]
+        if "source" in e["data"]
+        and {org.department_of(e["data"]["source"]), org.department_of(e["data"]["target"])}
+        == {"OPS", "SAL"}
+    ]
+    silos = views.map_elements(org, a, finding_kinds=["silo"])
+    ids = {e["data"]["id"] for e in silos["elements"] if "source" not in e["data"]}
+    assert {org.department_of(i) for i in ids} == {"PD", "IT", "MFG"}
+
+
+def test_large_organizations_open_at_department_level(hs, monkeypatch):
+    org, a = hs
+    monkeypatch.setattr(views, "LARGE", 100)
+    m = views.map_elements(org, a)
+    assert m["level"] == "departments"
+    assert m["counts"]["nodes"] == org.department_graph.number_of_nodes()
+    drill = views.map_elements(org, a, drill="PD")
+    assert drill["level"] == "people"
+    ids = {e["data"]["id"] for e in drill["elements"] if "source" not in e["data"]}
+    pd_people = set(org.units.query("department == 'PD' and kind == 'person'")["id"])
+    assert pd_people <= ids
+
+
+def test_panels(hs):
+    org, a = hs
+    p = views.node_panel(org, a, "OPS-PLN")
+    assert p["name"] == "Dana Whitfield" and p["role"] == "Production Planner"
+    assert len(p["handoffs_in"]) == int((org.handoffs["customer"] == "OPS-PLN").sum())
+    assert any("bottleneck" in s for s in p["findings"])
+    e = views.edge_panel(org, a, "OPS-09", "CUST")
+    d = pd.read_csv(DATA / "healthcare-supplier" / "deliveries.csv")
+    d = d[(d["provider"] == "OPS-09") & (d["customer"] == "CUST")]
+    late = (pd.to_datetime(d["delivered"]) - pd.to_datetime(d["requested"])) > pd.Timedelta(days=15)
+    assert e["deliveries"] == len(d) and e["breach_rate"] == pytest.approx(late.mean())
+
+
+def test_matrix_and_cells(hs):
+    org, a = hs
+    m = views.matrix(org)
+    assert sorted(m.index) == sorted(m.columns)
+    assert len(m) == len(org.departments) + len(org.external)
+    assert m.loc["Sales", "Operations"] == pytest.approx(
+        org.handoffs.assign(
+            p=org.handoffs["provider"].map(org.department_of),
+            c=org.handoffs["customer"].map(org.department_of),
+        )
+        .query("p == 'SAL' and c == 'OPS'")["weight"]
+        .sum()
+    )
+    ids = views.matrix_ids(org)
+    rows = views.cell_handoffs(org, ids["Sales"], ids["Operations"])
+    assert len(rows) == 17
+
+
+def test_findings_rows(hs):
+    org, a = hs
+    rows = views.findings_rows(org, a)
+    assert [r["rank"] for r in rows] == list(range(1, len(a.findings) + 1))
+    assert rows[0]["subjects"] == "Dana Whitfield"
+
+
+def _payload(data: bytes) -> str:
+    return "data:application/octet-stream;base64," + base64.b64encode(data).decode()
+
+
+def test_save_upload(tmp_path, monkeypatch):
+    monkeypatch.setattr(state.config, "upload_dir", tmp_path)
+    monkeypatch.setattr(state.config, "max_upload_bytes", 10_000)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("units.csv", UNITS)
+        zf.writestr("handoffs.csv", HANDOFFS)
+    key, problems = state.save_upload(_payload(buf.getvalue()), "my org.zip")
+    assert key and state.get_org(key).name == "my_org"
+    key, problems = state.save_upload(_payload(b"x" * 20_000), "big.zip")
+    assert key is None and "limit" in problems[0].message
+    key, problems = state.save_upload(_payload(b"x"), "../../etc/passwd")
+    assert key is None and problems[0].code == "unsupported"
+    with pytest.raises(ValueError):
+        state.get_org("upload:../../x/units.csv")
