@@ -336,6 +336,23 @@ def serve(path, host, port, max_upload_mb):
 
 
 @main.command()
+@click.option("--people", type=click.IntRange(min=10), required=True, help="How many people.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.argument("out", type=click.Path(path_type=Path))
+def generate(people, seed, out):
+    """Write a realistic synthetic organization of N people to the folder OUT (CSV)."""
+    from .synthetic import generate as make
+    from .synthetic import write_generated
+
+    tables = make(people, seed=seed)
+    write_generated(tables, out)
+    click.echo(
+        f"wrote {out}: {len(tables['units'])} units, {len(tables['handoffs'])} "
+        f"handoffs, {len(tables['deliveries'])} deliveries"
+    )
+
+
+@main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
 def template(folder):
     """Write an empty workbook (with an explanation sheet) and empty CSVs to FOLDER."""

@@ -106,10 +106,13 @@ def analyze(org, *, thresholds=None, seed=0, fast="auto", sources=None, progress
     )
     tables["key_person_risk"] = step(
         "key-person risk",
-        lambda: bottlenecks.key_person_risk(org, seed=seed, centrality_table=tables["centrality"]),
+        lambda: bottlenecks.key_person_risk(
+            org, seed=seed, centrality_table=tables["centrality"], top=5 if sample else 10
+        ),
     )
     tables["handoff_criticality"] = step(
-        "handoff criticality", lambda: handoffs.handoff_criticality(org)
+        "handoff criticality",
+        lambda: handoffs.handoff_criticality(org, sample=sample, seed=seed),
     )
     found: list[Finding] = []
     for kind, finder in FINDERS.items():

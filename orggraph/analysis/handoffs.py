@@ -52,7 +52,7 @@ def sla_breaches(org) -> pd.DataFrame:
     return out
 
 
-def handoff_criticality(org) -> pd.DataFrame:
+def handoff_criticality(org, *, sample=None, seed=0) -> pd.DataFrame:
     """Edge betweenness, bridges, the way to the customer and a criticality score.
 
     Columns: ``provider``, ``customer``, ``deliverables`` (names joined by
@@ -62,6 +62,8 @@ def handoff_criticality(org) -> pd.DataFrame:
     ``bridge``, ``to_customer``, ``sla_days``, ``deliveries``,
     ``breach_rate`` and ``criticality``, the weighted sum of the parts in
     :data:`CRITICALITY_WEIGHTS`. Sorted by criticality, highest first.
+    With ``sample``, edge betweenness is estimated from that many random
+    source units (seeded), as in the fast mode of :func:`centrality`.
 
     Examples
     --------
@@ -71,7 +73,15 @@ def handoff_criticality(org) -> pd.DataFrame:
     ['p2', 'p3', 4.0, True]
     """
     g, ids, _ = active_graph(org)
-    eb = np.asarray(g.edge_betweenness(directed=True, weights="distance"))
+    n = g.vcount()
+    if sample is None or sample >= n:
+        eb = np.asarray(g.edge_betweenness(directed=True, weights="distance"))
+    else:
+        # Fast mode: paths from sampled sources, scaled to the whole organization.
+        sources = np.random.default_rng(seed).choice(n, size=sample, replace=False)
+        eb = np.asarray(
+            g.edge_betweenness(directed=True, weights="distance", sources=sources.tolist())
+        ) * (n / sample)
     und = g.as_undirected(mode="collapse")
     bridge_pairs = {tuple(sorted(und.es[e].tuple)) for e in und.bridges()}
     ext = [ids.index(e) for e in org.external if e in ids]
@@ -80,7 +90,14 @@ def handoff_criticality(org) -> pd.DataFrame:
         reach_customer |= set(g.subcomponent(e, mode="in"))
     el = g.get_edgelist()
     h = org.handoffs
-    names = h.groupby(["provider", "customer"])["deliverable"].agg("; ".join)
+    # Most pairs have one deliverable: join only where there are several.
+    first = h.drop_duplicates(["provider", "customer"]).set_index(["provider", "customer"])
+    names = first["deliverable"]
+    multi = h[h.duplicated(["provider", "customer"], keep=False)]
+    if len(multi):
+        joined = multi.groupby(["provider", "customer"])["deliverable"].agg("; ".join)
+        names = names.copy()
+        names.loc[joined.index] = joined
     df = pd.DataFrame(
         {
             "provider": [ids[s] for s, _ in el],
