@@ -39,7 +39,13 @@ STYLESHEET = [
     },
     {
         "selector": ".bottleneck",
-        "style": {"background-color": "#ef6c00", "border-color": "#b23c00", "border-width": 4},
+        # Bottlenecks are drawn above the colleagues they may overlap.
+        "style": {
+            "background-color": "#ef6c00",
+            "border-color": "#b23c00",
+            "border-width": 4,
+            "z-index": 10,
+        },
     },
     {"selector": ".found, :selected", "style": {"border-color": "#1565c0", "border-width": 6}},
     {"selector": ".removed", "style": {"opacity": 0.15}},
@@ -61,7 +67,6 @@ STYLESHEET = [
             "line-color": "#b71c1c",
             "target-arrow-color": "#b71c1c",
             "opacity": 1,
-            "z-index": 9,
         },
     },
 ]

@@ -94,6 +94,49 @@ def _flags(analysis):
     return silos, bottlenecks, critical, interfaces
 
 
+def _fr(n, edges, seed):
+    """Seeded Fruchterman-Reingold positions (igraph), centred, in [-1, 1]."""
+    import random
+
+    import igraph as ig
+
+    if n == 1:
+        return np.zeros((1, 2))
+    g = ig.Graph(n=n, edges=edges)
+    random.seed(seed)
+    ig.set_random_number_generator(random)
+    xy = np.asarray(g.layout_fruchterman_reingold(niter=300).coords, dtype=float)
+    xy -= xy.mean(axis=0)
+    span = np.abs(xy).max() or 1.0
+    return xy / span
+
+
+def _positions(org, units, group) -> dict:
+    """Deterministic map positions: departments laid out by how much they exchange,
+    people laid out inside their department by who works with whom."""
+    g = org.graph
+    groups = list(dict.fromkeys(group[u] for u in units))
+    gpos = {d: i for i, d in enumerate(groups)}
+    dedges = {
+        (gpos[group[a]], gpos[group[b]])
+        for a, b in g.edges()
+        if a in group and b in group and group[a] != group[b]
+    }
+    centres = _fr(len(groups), sorted(dedges), seed=1)
+    members = {d: [u for u in units if group[u] == d] for d in groups}
+    radius = {d: 40 + 28 * math.sqrt(len(m)) for d, m in members.items()}
+    scale = 1.5 * max(radius.values()) * math.sqrt(len(groups))
+    out = {}
+    for d, m in members.items():
+        idx = {u: i for i, u in enumerate(m)}
+        edges = sorted({(idx[a], idx[b]) for a in m for b in g.successors(a) if b in idx})
+        xy = _fr(len(m), edges, seed=2) * radius[d]
+        cx, cy = centres[gpos[d]] * scale
+        for u, (x, y) in zip(m, xy, strict=False):
+            out[u] = {"x": float(cx + x), "y": float(cy + y)}
+    return out
+
+
 def map_elements(
     org,
     analysis,
@@ -177,6 +220,9 @@ def map_elements(
                 }
             )
         shown = {e["data"]["id"] for e in elements}
+        pos = _positions(org, list(shown), {n: n for n in shown})
+        for e in elements:
+            e["position"] = pos[e["data"]["id"]]
         wmax = max((d["weight"] for *_, d in g.edges(data=True)), default=1.0) or 1.0
         for a, b, d in g.edges(data=True):
             if a not in shown or b not in shown or d["closeness"] < min_closeness:
@@ -233,6 +279,7 @@ def map_elements(
                     "classes": " ".join(classes),
                 }
             )
+        pos = _positions(org, keep, {u: dept_of[u] for u in keep})
         for u in keep:
             classes = [kind_of[u]]
             if u in bottlenecks:
@@ -249,7 +296,7 @@ def map_elements(
             }
             if kind_of[u] != "external" and dept_of[u] in depts_used and dept_of[u] != u:
                 data["parent"] = dept_of[u]
-            elements.append({"data": data, "classes": " ".join(classes)})
+            elements.append({"data": data, "classes": " ".join(classes), "position": pos[u]})
         wmax = max((d["weight"] for *_, d in g.edges(data=True)), default=1.0) or 1.0
         for a, b, d in g.edges(data=True):
             if a not in keep_set or b not in keep_set:

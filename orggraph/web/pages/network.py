@@ -87,7 +87,9 @@ def layout(focus=None, **_):
                     html.Div(
                         [
                             html.Label("Find a person"),
-                            dcc.Dropdown(id="map-find", placeholder="type a name", value=focus),
+                            dcc.Dropdown(id="map-find", placeholder="type a name"),
+                            # The unit a link asked for; applied once the options have loaded.
+                            dcc.Store(id="map-focus", data=focus),
                         ]
                     ),
                 ],
@@ -100,12 +102,9 @@ def layout(focus=None, **_):
                         id="map",
                         elements=[],
                         stylesheet=STYLESHEET,
-                        layout={
-                            "name": "cose",
-                            "animate": False,
-                            "randomize": False,
-                            "nodeRepulsion": 8000,
-                        },
+                        # Positions come from the server (seeded), so the map is the
+                        # same on every visit and in every workshop.
+                        layout={"name": "preset", "fit": True, "padding": 20},
                         style={"width": "100%", "height": "72vh"},
                         minZoom=0.05,
                         maxZoom=4,
@@ -136,9 +135,11 @@ def layout(focus=None, **_):
     Output("map-departments", "options"),
     Output("map-drill", "options"),
     Output("map-find", "options"),
+    Output("map-find", "value"),
     Input("org-key", "data"),
+    State("map-focus", "data"),
 )
-def options(key):
+def options(key, focus):
     org = state.get_org(key or state.config.default_key)
     u = org.units
     depts = [
@@ -149,7 +150,7 @@ def options(key):
     people = u[u["kind"] != "department"]
     found = [{"label": n, "value": i} for i, n in zip(people["id"], people["name"], strict=False)]
     found += depts
-    return depts, depts, found
+    return depts, depts, found, focus if focus in set(u["id"]) else None
 
 
 @callback(

@@ -20,7 +20,7 @@ layout = html.Div(
             id="whatif-map",
             elements=[],
             stylesheet=STYLESHEET,
-            layout={"name": "cose", "animate": False},
+            layout={"name": "preset", "fit": True, "padding": 20},
             style={"width": "100%", "height": "60vh"},
         ),
     ]
