@@ -9,6 +9,7 @@ filter change (minimum closeness 5) to the redrawn map. Prints one line per orga
 
 from __future__ import annotations
 
+import logging
 import sys
 import tempfile
 import threading
@@ -16,8 +17,6 @@ import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
-import logging
-
 from werkzeug.serving import make_server
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
