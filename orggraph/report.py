@@ -10,6 +10,8 @@ import json
 import math
 from dataclasses import asdict
 
+from .analysis import KINDS
+
 __all__ = ["to_dict", "to_json", "to_text", "to_markdown", "SCHEMA"]
 
 SCHEMA = 1
@@ -25,6 +27,61 @@ def _num(v):
 
 def _names(org_units):
     return dict(zip(org_units["id"], org_units["name"], strict=False))
+
+
+class _Empty:
+    def to_dict(self, _):
+        return []
+
+
+_EMPTY = _Empty()
+
+
+def _promise(key, sim, names) -> dict:
+    return {
+        "provider": key[0],
+        "customer": key[1],
+        "deliverable": key[2],
+        "provider_name": names.get(key[0], key[0]),
+        "customer_name": names.get(key[1], key[1]),
+        "promise_days": _num(sim["promise"]),
+        "runs": sim["runs"],
+        "seed": sim["seed"],
+        "p_meet": _num(sim["p_meet"]),
+        "p_meet_se": _num(sim["p_meet_se"]),
+        "observed_on_time": _num(sim["observed_on_time"]),
+        "observed_deliveries": sim["observed_deliveries"],
+        "median_days": _num(sim["median_days"]),
+        "promise_90": _num(sim["promise_90"]),
+        "promise_95": _num(sim["promise_95"]),
+        "steps": [
+            {k: (_num(v) if not isinstance(v, list) else v) for k, v in r.items()}
+            for r in sim["steps"].to_dict("records")
+        ],
+    }
+
+
+def _promise_lines(p) -> list[str]:
+    lines = [
+        f"Promise: '{p['deliverable']}' ({p['provider_name']} -> {p['customer_name']}), "
+        f"{p['promise_days']:g} days promised.",
+        f"  Met {p['p_meet']:.1%} (+/- {p['p_meet_se']:.1%}) of {p['runs']:,} simulated orders "
+        f"(seed {p['seed']}); observed {p['observed_on_time']:.1%} of "
+        f"{p['observed_deliveries']} deliveries. Median turnaround {p['median_days']:.1f} days.",
+        f"  A realistic promise: {math.ceil(p['promise_90'])} days (kept 90% of the time) or "
+        f"{math.ceil(p['promise_95'])} days (95%).",
+        f"  {'step':>4}  {'deliverable':<26} {'median':>7} {'p90':>6} {'late orders saved':>18}",
+    ]
+    for s in p["steps"]:
+        lines.append(
+            f"  {s['step']:>4}  {s['deliverable'][:26]:<26} {s['median_days']:>7.1f} "
+            f"{s['p90_days']:>6.1f} {s['contribution']:>18.0%}"
+        )
+    lines.append(
+        "  (late orders saved: the share of late orders that would be on time if "
+        "that step always took its median time)"
+    )
+    return lines
 
 
 def to_dict(analysis, org, *, top=None) -> dict:
@@ -44,10 +101,7 @@ def to_dict(analysis, org, *, top=None) -> dict:
         "thresholds": asdict(analysis.thresholds),
         "counts": {
             "findings": len(analysis.findings),
-            **{
-                k: sum(f.kind == k for f in analysis.findings)
-                for k in ("silo", "bottleneck", "critical_handoff")
-            },
+            **{k: sum(f.kind == k for f in analysis.findings) for k in KINDS},
         },
         "findings": [
             {"rank": i + 1, **f.to_dict(), "subject_names": [names.get(s, s) for s in f.subjects]}
@@ -74,6 +128,17 @@ def to_dict(analysis, org, *, top=None) -> dict:
             }
             for u, r in c.sort_values("betweenness", ascending=False).head(10).iterrows()
         ],
+        "promises": [
+            _promise(k, sim, names) for k, sim in analysis.tables.get("promises", {}).items()
+        ],
+        "capability": [
+            {k: _num(v) for k, v in r.items()}
+            for r in analysis.tables.get("capability", _EMPTY).to_dict("records")
+        ],
+        "internal_satisfaction": [
+            {k: _num(v) for k, v in r.items()}
+            for r in analysis.tables.get("internal_satisfaction", _EMPTY).to_dict("records")
+        ],
         "estimates": analysis.estimates,
         "timings_s": {k: round(v, 4) for k, v in analysis.timings.items()},
     }
@@ -99,14 +164,31 @@ def _evidence_line(ev: dict) -> str:
     return ", ".join(parts)
 
 
+_PLURAL = {
+    "silo": "silos",
+    "bottleneck": "bottlenecks",
+    "critical_handoff": "critical handoffs",
+    "target_not_capable": "targets not capable",
+    "promise_at_risk": "promises at risk",
+    "alignment_gap": "alignment gaps",
+    "low_internal_satisfaction": "low satisfaction",
+}
+
+
+def _breakdown(d) -> str:
+    """'3 silos, 6 bottlenecks, ...': the three core kinds always, others when present."""
+    core = ("silo", "bottleneck", "critical_handoff")
+    return ", ".join(
+        f"{d['counts'][k]} {_PLURAL.get(k, k)}" for k in KINDS if k in core or d["counts"][k]
+    )
+
+
 def to_text(analysis, org, *, top=10) -> str:
     """A ranked report for a terminal."""
     d = to_dict(analysis, org, top=top)
     lines = [
         f"orggraph analysis of {d['organization']}",
-        f"{d['counts']['findings']} findings: {d['counts']['silo']} silos, "
-        f"{d['counts']['bottleneck']} bottlenecks, {d['counts']['critical_handoff']} "
-        "critical handoffs"
+        f"{d['counts']['findings']} findings: {_breakdown(d)}"
         + (f" (showing the top {top})" if top and top < d["counts"]["findings"] else ""),
         "",
     ]
@@ -143,6 +225,9 @@ def to_text(analysis, org, *, top=10) -> str:
             f"  {r['name'][:24]:<24} {r['members']:>6} {ei:>6} {ex:>6} {p:>6} "
             f"{r['partner_departments']:>8}"
         )
+    for p in d["promises"]:
+        lines.append("")
+        lines += _promise_lines(p)
     if d["estimates"]:
         b = d["estimates"]["betweenness"]
         lines.append("")
@@ -163,9 +248,7 @@ def to_markdown(analysis, org, *, top=10) -> str:
     out = [
         f"# orggraph analysis: {d['organization']}",
         "",
-        f"{d['counts']['findings']} findings: {d['counts']['silo']} silos, "
-        f"{d['counts']['bottleneck']} bottlenecks, {d['counts']['critical_handoff']} critical "
-        "handoffs.",
+        f"{d['counts']['findings']} findings: {_breakdown(d)}.",
         "",
         "## Findings",
         "",
@@ -206,6 +289,18 @@ def to_markdown(analysis, org, *, top=10) -> str:
         f"{c['count']} communities (Leiden, modularity {c['modularity']:.2f}); agreement "
         f"with the formal departments: NMI {c['nmi']:.2f}, ARI {c['ari']:.2f}.",
         "",
+        *[
+            x
+            for p in d["promises"]
+            for x in (
+                "## Promise to the external customer",
+                "",
+                "```",
+                *_promise_lines(p),
+                "```",
+                "",
+            )
+        ],
         "## Highest betweenness",
         "",
         "| unit | name | department | betweenness |",

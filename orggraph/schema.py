@@ -50,6 +50,8 @@ TABLES: dict[str, list[tuple[str, bool, str]]] = {
         ("importance", False, "1-5, how much the customer's work depends on it (default 3)"),
         ("satisfaction", False, "1-5, the customer's rating of what it receives"),
         ("sla_days", False, "agreed turnaround in days"),
+        ("provider_closeness", False, "1-5, closeness as the provider sees it"),
+        ("customer_closeness", False, "1-5, closeness as the internal customer sees it"),
     ],
     "deliveries": [
         ("provider", True, "unit id, as in handoffs"),

@@ -38,6 +38,8 @@ _NUMERIC = {
     "importance": RATING_RANGE,
     "satisfaction": RATING_RANGE,
     "sla_days": (0.0, None),
+    "provider_closeness": RATING_RANGE,
+    "customer_closeness": RATING_RANGE,
 }
 
 

@@ -177,6 +177,7 @@ class Builder:
         importance,
         satisfaction,
         sla_days="",
+        sides=("", ""),
     ):
         key = (provider, customer, deliverable)
         if provider != customer and key not in self.handoffs:
@@ -189,6 +190,8 @@ class Builder:
                 importance=importance,
                 satisfaction=satisfaction,
                 sla_days=sla_days,
+                provider_closeness=sides[0],
+                customer_closeness=sides[1],
             )
 
     def build_people(self):
@@ -308,10 +311,11 @@ class Builder:
         h("PCK-01", "OPS-09", "packed order", 4, "daily", 5, 4, 1)
         h("OPS-09", "CUST", "delivered order", 2, "daily", 5, 2, 15)
         # Operations and Sales at arm's length, both ways.
-        h(PLANNER, "SAL-02", "delivery date confirmation", 1, "daily", 4, 2, 1)
+        # Where both sides were asked, they disagree: the provider feels closer.
+        h(PLANNER, "SAL-02", "delivery date confirmation", 1, "daily", 4, 2, 1, sides=(3, 1))
         h("OPS-09", "SAL-10", "shipping status", 2, "daily", 4, 2, "")
-        h("OPS-02", "SAL-01", "capacity forecast", 1, "monthly", 4, 2, "")
-        h("SAL-01", "OPS-01", "sales forecast", 2, "monthly", 5, 2, "")
+        h("OPS-02", "SAL-01", "capacity forecast", 1, "monthly", 4, 2, "", sides=(4, 1))
+        h("SAL-01", "OPS-01", "sales forecast", 2, "monthly", 5, 2, "", sides=(4, 2))
         h("SAL-10", "OPS-03", "order change request", 1, "weekly", 4, 2, "")
         # Everyone else who needs the plan asks the planner.
         for c, what in (

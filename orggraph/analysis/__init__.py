@@ -8,6 +8,9 @@ Where to look:
   effective size, Gould & Fernandez brokerage, key-person (removal) risk;
 - ``handoffs.py``: edge betweenness, bridges, the way to the customer, SLA
   breach rates and the criticality score;
+- ``capability.py``: lead-time capability against internal SLAs, the value
+  stream into the external customer and its simulated promise, alignment
+  gaps, internal customer satisfaction;
 - ``findings.py``: the Finding record and the thresholds.
 
 Every finder in :data:`FINDERS` has the same signature
@@ -20,7 +23,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from . import bottlenecks, handoffs, silos
+from . import bottlenecks, capability, handoffs, silos
 from .findings import SEVERITIES, Finding, Thresholds, load_thresholds
 
 __all__ = [
@@ -33,11 +36,22 @@ __all__ = [
     "SEVERITIES",
 ]
 
-#: finding kind -> finder. New kinds register here and join the contract test.
+#: topic -> finder. New finders register here and join the contract test.
 FINDERS = {
-    "silo": silos.find,
-    "bottleneck": bottlenecks.find,
-    "critical_handoff": handoffs.find,
+    "silos": silos.find,
+    "bottlenecks": bottlenecks.find,
+    "handoffs": handoffs.find,
+    "sla": capability.find,
+}
+#: finding kind -> the topic whose finder produces it.
+KINDS = {
+    "silo": "silos",
+    "bottleneck": "bottlenecks",
+    "critical_handoff": "handoffs",
+    "target_not_capable": "sla",
+    "promise_at_risk": "sla",
+    "alignment_gap": "sla",
+    "low_internal_satisfaction": "sla",
 }
 
 #: Above this many units with handoffs, ``fast="auto"`` samples betweenness.
@@ -114,6 +128,11 @@ def analyze(org, *, thresholds=None, seed=0, fast="auto", sources=None, progress
         "handoff criticality",
         lambda: handoffs.handoff_criticality(org, sample=sample, seed=seed),
     )
+    tables["capability"] = step(
+        "capability", lambda: capability.capability(org, min_deliveries=t.min_deliveries)
+    )
+    tables["internal_satisfaction"] = capability.internal_satisfaction(org, min_raters=t.min_raters)
+    tables["alignment_gaps"] = capability.alignment_gaps(org, gap=t.alignment_gap)
     found: list[Finding] = []
     for kind, finder in FINDERS.items():
         found += step(

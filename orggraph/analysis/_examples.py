@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["two_departments", "chain"]
+__all__ = ["two_departments", "chain", "ten_deliveries"]
 
 
 def two_departments():
@@ -53,3 +53,38 @@ def chain():
         }
     )
     return Organization.from_tables(units, handoffs, name="chain")
+
+
+def ten_deliveries():
+    """One handoff a -> x with an 8-day SLA and ten deliveries taking 1, 2, ..., 10 days."""
+    from ..model import Organization
+
+    units = pd.DataFrame(
+        {
+            "id": ["d", "a", "x"],
+            "name": ["D", "A", "X"],
+            "kind": ["department", "person", "external"],
+            "parent": ["", "d", ""],
+        }
+    )
+    handoffs = pd.DataFrame(
+        {
+            "provider": ["a"],
+            "customer": ["x"],
+            "deliverable": ["order"],
+            "closeness": [3],
+            "frequency": ["weekly"],
+            "sla_days": [8],
+        }
+    )
+    start = pd.Timestamp("2026-01-01")
+    deliveries = pd.DataFrame(
+        {
+            "provider": "a",
+            "customer": "x",
+            "deliverable": "order",
+            "requested": [start + pd.Timedelta(days=7 * i) for i in range(10)],
+            "delivered": [start + pd.Timedelta(days=7 * i + i + 1) for i in range(10)],
+        }
+    )
+    return Organization.from_tables(units, handoffs, deliveries, name="ten deliveries")

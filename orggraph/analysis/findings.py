@@ -37,6 +37,16 @@ ACTIONS = {
     "definition": "Clarify the operational definition of the deliverable (what 'done' means, "
     "what it must contain) with the internal customer, and set up a feedback "
     "loop on every miss.",
+    "capability": "Set the target from the capability study: agree {days:.0f} days (met 90% of "
+    "the time today) or remove the causes of the long lead times first; review "
+    "the lead-time chart monthly with the internal customer.",
+    "promise": "Stop promising what the process cannot keep: promise {days:.0f} days (kept 90% of "
+    "the time), and shorten '{step}' first, the step that causes the most lateness.",
+    "alignment": "Sit both sides down on this deliverable: agree what closeness and contact the "
+    "work needs, clarify its operational definition and set up a feedback loop.",
+    "feedback": "Set up a feedback loop between {dept} and its internal customers: ask what "
+    "they need, agree operational definitions and internal SLAs, and re-survey in "
+    "a quarter.",
     "interface": "Bring {a} and {b} together: walk the handoffs end to end, clarify each "
     "deliverable's operational definition, agree internal SLAs and hold a short "
     "weekly joint review.",
@@ -122,6 +132,18 @@ class Thresholds:
     handoff_criticality_min: float = 0.5
     #: At most this many single-handoff findings.
     max_handoff_findings: int = 10
+    #: Handoffs with fewer deliveries are not judged for capability.
+    min_deliveries: int = 10
+    #: Monte Carlo runs for the promise to the external customer.
+    simulation_runs: int = 10_000
+    #: A promise met with lower probability than this is at risk.
+    promise_min_probability: float = 0.9
+    #: Provider and customer closeness differing by this much is an alignment gap.
+    alignment_gap: float = 2.0
+    #: Provider departments rated by fewer units are suppressed (privacy).
+    min_raters: int = 5
+    #: Mean internal satisfaction below this is a finding.
+    satisfaction_min: float = 3.0
     #: Findings below this score are dropped.
     min_score: float = 0.3
     #: Scores at or above these give high / medium severity.

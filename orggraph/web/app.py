@@ -21,6 +21,7 @@ NAV = [
     ("Network map", "/map"),
     ("Department matrix", "/matrix"),
     ("Findings", "/findings"),
+    ("SLAs", "/sla"),
     ("What-if", "/what-if"),
 ]
 

@@ -150,7 +150,7 @@ def test_names_render_as_text_never_html(web):
     assert p.dialogs == []
 
 
-@pytest.mark.parametrize("path", ["/", "/map", "/matrix", "/findings", "/what-if"])
+@pytest.mark.parametrize("path", ["/", "/map", "/matrix", "/findings", "/sla", "/what-if"])
 def test_every_page_renders_without_console_errors(web, path):
     p = web()
     page = p.goto(path)
@@ -186,4 +186,15 @@ def test_what_if_removing_a_person(web):
     page.wait_for_selector("#whatif-summary")
     text = page.inner_text("#whatif-result")
     assert "lose every path" in text and "Product Development → Sales" in text
+    assert p.errors == []
+
+
+def test_sla_page_shows_the_promise_and_a_histogram(web):
+    p = web()
+    page = p.goto("/sla")
+    page.wait_for_selector("#sla-promise-text")
+    text = page.inner_text("#sla-promise-text")
+    assert "15-day promise met 71%" in text and "Realistic promise: 19 days" in text
+    page.wait_for_selector("#sla-histogram .barlayer")
+    assert "deliveries; median" in page.inner_text("#sla-stats")
     assert p.errors == []

@@ -115,7 +115,8 @@ def test_findings_rows(hs):
     org, a = hs
     rows = views.findings_rows(org, a)
     assert [r["rank"] for r in rows] == list(range(1, len(a.findings) + 1))
-    assert rows[0]["subjects"] == "Dana Whitfield"
+    assert rows[0]["summary"] == a.findings[0].summary
+    assert "Dana Whitfield" in [r["subjects"] for r in rows[:3]]
 
 
 def _payload(data: bytes) -> str:
@@ -137,3 +138,20 @@ def test_save_upload(tmp_path, monkeypatch):
     assert key is None and problems[0].code == "unsupported"
     with pytest.raises(ValueError):
         state.get_org("upload:../../x/units.csv")
+
+
+def test_sla_figures(hs):
+    from orggraph.web import figures
+
+    org, a = hs
+    options = figures.sla_options(org, a)
+    cap = a.tables["capability"]
+    assert len(options) == len(cap)
+    fig, row = figures.lead_time_histogram(org, a, options[0]["value"])
+    assert len(fig.data[0].x) == row["deliveries"]
+    promise = next(iter(a.tables["promises"].values()))
+    sankey = figures.value_stream_sankey(org, promise)
+    labels = list(sankey.data[0].node.label)
+    assert labels[0] == "Sales" and labels[-1] == "Hospital and clinic customers"
+    # Every step carries the 338 orders.
+    assert sum(sankey.data[0].link.value) == 6 * 338

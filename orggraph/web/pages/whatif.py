@@ -8,7 +8,7 @@ from orggraph.analysis.whatif import what_if
 from orggraph.web import state, views
 from orggraph.web.styles import STYLESHEET
 
-dash.register_page(__name__, path="/what-if", name="What-if", order=4)
+dash.register_page(__name__, path="/what-if", name="What-if", order=5)
 
 layout = html.Div(
     [

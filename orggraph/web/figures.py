@@ -1,0 +1,122 @@
+"""Plotly figures for the web view (pure functions of an organization and its analysis)."""
+
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+
+__all__ = ["lead_time_histogram", "value_stream_sankey", "sla_options"]
+
+
+def sla_options(org, analysis) -> list[dict]:
+    """Dropdown options: every handoff with deliveries, worst on-time rate first."""
+    cap = analysis.tables.get("capability")
+    if cap is None or cap.empty:
+        return []
+    names = dict(zip(org.units["id"], org.units["name"], strict=False))
+    cap = cap.sort_values("on_time_rate", na_position="last")
+    return [
+        {
+            "label": f"{r.deliverable}: {names[r.provider]} -> {names[r.customer]}"
+            + (f" ({r.on_time_rate:.0%} on time)" if r.on_time_rate == r.on_time_rate else ""),
+            "value": f"{r.provider}\x1f{r.customer}\x1f{r.deliverable}",
+        }
+        for r in cap.itertuples(index=False)
+    ]
+
+
+def lead_time_histogram(org, analysis, value: str):
+    """Histogram of one handoff's lead times with its target and 90% line."""
+    provider, customer, deliverable = value.split("\x1f")
+    d = org.deliveries
+    d = d[
+        (d["provider"] == provider)
+        & (d["customer"] == customer)
+        & (d["deliverable"].str.strip().str.lower() == deliverable.strip().lower())
+    ]
+    x = d["lead_days"].dropna()
+    cap = analysis.tables["capability"]
+    row = cap[
+        (cap["provider"] == provider)
+        & (cap["customer"] == customer)
+        & (cap["deliverable"] == deliverable)
+    ].iloc[0]
+    fig = go.Figure(
+        go.Histogram(
+            x=x, nbinsx=40, name="deliveries", hovertemplate="%{x} days: %{y}<extra></extra>"
+        )
+    )
+    if row["sla_days"] == row["sla_days"]:
+        fig.add_vline(
+            x=row["sla_days"],
+            line_color="#c62828",
+            line_width=3,
+            annotation_text=f"target {row['sla_days']:g} d",
+        )
+    fig.add_vline(
+        x=row["meets_90"],
+        line_dash="dash",
+        line_color="#1565c0",
+        annotation_text=f"met 90%: {row['meets_90']:.1f} d",
+        annotation_position="bottom right",
+    )
+    fig.update_layout(
+        xaxis_title="lead time (days)",
+        yaxis_title="deliveries",
+        margin=dict(l=10, r=10, t=30, b=10),
+        showlegend=False,
+    )
+    return fig, row
+
+
+def value_stream_sankey(org, promise: dict):
+    """The value stream as a Sankey: departments of each step, left to right, to the customer."""
+    names = dict(zip(org.units["id"], org.units["name"], strict=False))
+    steps = promise["steps"]
+    labels, index, links = [], {}, {}
+
+    def node(step, dept):
+        key = (step, dept)
+        if key not in index:
+            index[key] = len(labels)
+            labels.append(names.get(dept, dept))
+        return index[key]
+
+    # Link width: deliveries observed on the handoffs between the two departments.
+    counts = org.deliveries.groupby(["provider", "customer"]).size()
+    for i, s in enumerate(steps.itertuples(index=False)):
+        for handoff in s.handoffs:
+            pair, _, _ = handoff.partition(" (")
+            a, b = pair.split(" -> ")
+            src = node(i, org.department_of(a))
+            dst = node(i + 1, org.department_of(b))
+            links[(src, dst)] = links.get((src, dst), 0) + int(counts.get((a, b), 0))
+    contribution = {i: s.contribution for i, s in enumerate(steps.itertuples(index=False))}
+    colours = []
+    for src, _dst in links:
+        step = next(k[0] for k, v in index.items() if v == src)
+        c = max(0.0, min(1.0, contribution.get(step, 0.0) * 2))
+        colours.append(f"rgba({int(120 + 135 * c)}, {int(160 * (1 - c))}, 60, 0.55)")
+    fig = go.Figure(
+        go.Sankey(
+            node={"label": labels, "pad": 18},
+            link={
+                "source": [k[0] for k in links],
+                "target": [k[1] for k in links],
+                "value": list(links.values()),
+                "color": colours,
+            },
+        )
+    )
+    fig.update_layout(margin=dict(l=10, r=10, t=10, b=10))
+    return fig
+
+
+def promise_summary(promise: dict) -> str:
+    return (
+        f"{promise['promise']:g}-day promise met {promise['p_meet']:.0%} of the time "
+        f"({promise['runs']:,} simulated orders; observed {promise['observed_on_time']:.0%}). "
+        f"Realistic promise: {math.ceil(promise['promise_90'])} days (90%), "
+        f"{math.ceil(promise['promise_95'])} days (95%)."
+    )
