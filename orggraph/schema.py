@@ -100,6 +100,8 @@ _FREQUENCY_SYNONYMS = {
     "per month": "monthly",
 }
 
+_NORMED_SYNONYMS = {re.sub(r"[\s_\-]+", " ", k): v for k, v in _FREQUENCY_SYNONYMS.items()}
+
 RATING_RANGE = (1.0, 5.0)
 DEFAULT_IMPORTANCE = 3.0
 #: Used for the distance of a handoff that has no closeness rating: neutral.
@@ -176,8 +178,7 @@ def frequency_per_month(value) -> float:
     12.0
     """
     text = _norm(value)
-    synonyms = {_norm(k): v for k, v in _FREQUENCY_SYNONYMS.items()}
-    word = synonyms.get(text, text)
+    word = _NORMED_SYNONYMS.get(text, text)
     if word in FREQUENCY_PER_MONTH:
         return FREQUENCY_PER_MONTH[word]
     try:

@@ -19,14 +19,14 @@ from .exceptions import ERROR, WARNING, Problem, ValidationError
 from .readwrite.readers import RawTable
 from .schema import (
     ALLOWED_PARENT_KINDS,
+    DEFAULT_CLOSENESS,
+    DEFAULT_IMPORTANCE,
     FREQUENCY_PER_MONTH,
     KINDS,
     RATING_RANGE,
     REQUIRED_TABLES,
     TABLES,
-    closeness_distance,
     frequency_per_month,
-    handoff_weight,
     suggest_column,
 )
 
@@ -331,23 +331,32 @@ def _handoffs(raw: RawTable, col: _Collector, unit_ids: set, names: dict):
     )
 
     freq = _text(f, "frequency")
-    per_month = np.full(len(f), np.nan)
-    for i, v in enumerate(freq):
-        if v == "":
-            col.add(
-                ERROR,
-                "missing_value",
-                "how often is it handed over? expected "
-                + ", ".join(FREQUENCY_PER_MONTH)
-                + " or a number per month",
-                i,
-                "frequency",
-            )
-            continue
+    # Parse each distinct word once: a million rows hold a handful of words.
+    parsed = {}
+    for v in pd.unique(freq):
         try:
-            per_month[i] = frequency_per_month(v)
+            parsed[v] = frequency_per_month(v) if v != "" else None
         except ValueError as exc:
-            col.add(ERROR, "unknown_frequency", str(exc), i, "frequency", v)
+            parsed[v] = exc
+    per_month = np.full(len(f), np.nan)
+    for v, result in parsed.items():
+        idx = np.flatnonzero((freq == v).to_numpy())
+        if v == "":
+            for i in idx:
+                col.add(
+                    ERROR,
+                    "missing_value",
+                    "how often is it handed over? expected "
+                    + ", ".join(FREQUENCY_PER_MONTH)
+                    + " or a number per month",
+                    i,
+                    "frequency",
+                )
+        elif isinstance(result, ValueError):
+            for i in idx:
+                col.add(ERROR, "unknown_frequency", str(result), i, "frequency", v)
+        else:
+            per_month[idx] = result
 
     out = f.copy()
     out["provider"], out["customer"], out["deliverable"], out["frequency"] = prov, cust, deliv, freq
@@ -362,10 +371,11 @@ def _handoffs(raw: RawTable, col: _Collector, unit_ids: set, names: dict):
         "no closeness rating; the neutral 3 is used for path lengths",
     )
     out["per_month"] = per_month
-    out["weight"] = [
-        handoff_weight(p, i) for p, i in zip(per_month, out["importance"], strict=False)
-    ]
-    out["distance"] = out["closeness"].map(closeness_distance)
+    # Vectorized forms of schema.handoff_weight and schema.closeness_distance.
+    out["weight"] = (
+        per_month * out["importance"].fillna(DEFAULT_IMPORTANCE).to_numpy() / (DEFAULT_IMPORTANCE)
+    )
+    out["distance"] = 1.0 / out["closeness"].fillna(DEFAULT_CLOSENESS)
 
     # Duplicate rows: identical ones are merged, conflicting ones rejected.
     key = prov + "\x1f" + cust + "\x1f" + deliv.str.strip().str.lower()

@@ -1,0 +1,274 @@
+"""Benchmark orggraph from 100 to 100,000 people, and the same pipeline in networkx alone.
+
+    python bench/benchmark.py [--sizes 100 1000 10000 100000] [--nx-limit 600] [--out FILE]
+
+Each size runs in a fresh subprocess (so peak memory is that size's own): generate a synthetic
+organization (`orggraph generate`, seed 1) as CSV, then time loading and validation, building the
+graphs, every analysis step and the full `analyze` (exact, and fast mode where it applies), and
+read the peak resident memory. The networkx-alone pipeline (betweenness, edge betweenness,
+Louvain, constraint and effective size, articulation points and removal impact) runs in its own
+subprocess, killed after --nx-limit seconds; the ratio compares it with the same steps in
+orggraph, measured in the same run. The fast mode's top-10 bottlenecks are checked against the
+exact top-20 where the exact run finishes. Prints a Markdown report (and writes it with --out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _peak_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def one(n: int, seed: int, exact: bool) -> dict:
+    """Everything for one size, in this process."""
+    import orggraph
+    from orggraph.analysis import analyze, bottlenecks, capability, handoffs, silos
+    from orggraph.analysis.findings import Thresholds
+    from orggraph.readwrite import read_raw
+    from orggraph.synthetic import generate, write_generated
+    from orggraph.validate import validate
+
+    out = Path(tempfile.mkdtemp()) / f"org{n}"
+    t = time.perf_counter()
+    tables = generate(n, seed=seed)
+    write_generated(tables, out)
+    r = {"people": n, "units": len(tables["units"]), "handoffs": len(tables["handoffs"]),
+         "deliveries": len(tables["deliveries"]), "generate_s": time.perf_counter() - t}
+    del tables
+
+    t = time.perf_counter()
+    raw, problems = read_raw(out)
+    clean, warnings = validate(raw, problems)
+    r["load_validate_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    org = orggraph.Organization._build(clean, name=out.name, warnings=warnings)
+    _ = org.graph, org.department_graph, org.igraph()
+    bottlenecks.active_graph(org)
+    r["build_s"] = time.perf_counter() - t
+
+    th = Thresholds()
+    steps = {}
+
+    def timed(name, fn):
+        t0 = time.perf_counter()
+        value = fn()
+        steps[name] = time.perf_counter() - t0
+        return value
+
+    timed("ei_index", lambda: silos.ei_index(org, permutations=th.permutations, seed=seed))
+    timed("communities", lambda: silos.communities(org, seed=seed))
+    fast_sources = 1000
+    c_fast = timed("betweenness_fast", lambda: bottlenecks.centrality(
+        org, sample=min(fast_sources, org.graph.number_of_nodes() - 1), seed=seed))
+    if exact:
+        c_exact = timed("betweenness_exact", lambda: bottlenecks.centrality(org))
+        timed("key_person_risk", lambda: bottlenecks.key_person_risk(
+            org, seed=seed, centrality_table=c_exact))
+        timed("handoff_criticality_exact", lambda: handoffs.handoff_criticality(org))
+    timed("handoff_criticality_fast", lambda: handoffs.handoff_criticality(
+        org, sample=min(fast_sources, org.graph.number_of_nodes() - 1), seed=seed))
+    timed("capability", lambda: capability.capability(org))
+    r["steps_s"] = steps
+
+    t = time.perf_counter()
+    a_fast = analyze(org, seed=seed, fast=True)
+    r["analyze_fast_s"] = time.perf_counter() - t
+    r["fast_split_half_top10"] = a_fast.estimates.get("betweenness", {}).get(
+        "split_half_top_overlap")
+    if exact:
+        t = time.perf_counter()
+        analyze(org, seed=seed, fast=False)
+        r["analyze_exact_s"] = time.perf_counter() - t
+        people = c_exact[c_exact["kind"] == "person"]
+        exact_top20 = set(people["betweenness"].nlargest(20).index)
+        fast_people = c_fast[c_fast["kind"] == "person"]
+        fast_top10 = list(fast_people["betweenness"].nlargest(10).index)
+        r["fast_top10_in_exact_top20"] = sum(u in exact_top20 for u in fast_top10)
+    r["peak_mib"] = _peak_mib()
+    r["csv_dir"] = str(out)
+    return r
+
+
+def nx_pipeline(folder: str, seed: int) -> dict:
+    """The graph steps of the analysis with networkx alone (the reference implementation)."""
+    import networkx as nx
+
+    import orggraph
+
+    org = orggraph.load(folder)
+    g = org.graph.subgraph([u for u in org.graph if org.graph.degree(u) > 0])
+    steps = {}
+
+    def timed(name, fn):
+        t0 = time.perf_counter()
+        fn()
+        steps[name] = time.perf_counter() - t0
+        print(json.dumps({"partial": steps}), flush=True)
+
+    timed("betweenness", lambda: nx.betweenness_centrality(g, weight="distance"))
+    timed("edge_betweenness", lambda: nx.edge_betweenness_centrality(g, weight="distance"))
+    und = g.to_undirected()
+    timed("communities", lambda: nx.community.louvain_communities(und, weight="weight",
+                                                                   seed=seed))
+    timed("structural_holes", lambda: (nx.constraint(g, nodes=list(g), weight="weight"),
+                                       nx.effective_size(g, nodes=list(g), weight="weight")))
+
+    def removal():
+        cut = list(nx.articulation_points(und))
+        base = sum(len(nx.descendants(g, u)) for u in g)
+        for x in cut[:10]:
+            h = g.subgraph([u for u in g if u != x])
+            sum(len(nx.descendants(h, u)) for u in h)
+        return base
+
+    timed("key_person_risk", removal)
+    return steps
+
+
+ORG_STEPS = {  # networkx step -> the orggraph steps that do the same work
+    "betweenness": ["betweenness_exact"],
+    "edge_betweenness": ["handoff_criticality_exact"],
+    "communities": ["communities"],
+    "structural_holes": [],  # inside betweenness_exact (centrality computes both)
+    "key_person_risk": ["key_person_risk"],
+}
+
+
+def run_nx(folder, seed, limit):
+    proc = subprocess.Popen([sys.executable, __file__, "--nx", folder, "--seed", str(seed)],
+                            stdout=subprocess.PIPE, text=True)
+    partial, finished = {}, False
+    start = time.perf_counter()
+    try:
+        out, _ = proc.communicate(timeout=limit)
+        finished = proc.returncode == 0
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    for line in out.splitlines():
+        if line.startswith("{"):
+            partial = json.loads(line).get("partial", partial)
+    return {"steps_s": partial, "finished": finished,
+            "wall_s": time.perf_counter() - start}
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem = int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024
+    except OSError:
+        mem = float("nan")
+    import igraph
+    import networkx
+    import pandas
+
+    return (f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.system()} "
+            f"{platform.release()}, Python {platform.python_version()}, networkx "
+            f"{networkx.__version__}, igraph {igraph.__version__}, pandas {pandas.__version__}")
+
+
+def report(results, nx_results, limit) -> str:
+    lines = ["# Benchmarks", "", f"Machine: {machine()}.", "",
+             "Synthetic organizations from `orggraph generate --people N --seed 1`; every figure "
+             "measured in one run of `python bench/benchmark.py` (seconds, wall clock; peak "
+             "memory = the process's maximum resident set).", "",
+             "| people | handoffs | load + validate | build | analyze (exact) | "
+             "analyze (fast) | peak memory |", "|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        ex = f"{r['analyze_exact_s']:.2f}" if "analyze_exact_s" in r else "not run"
+        lines.append(f"| {r['people']:,} | {r['handoffs']:,} | {r['load_validate_s']:.2f} | "
+                     f"{r['build_s']:.2f} | {ex} | {r['analyze_fast_s']:.2f} | "
+                     f"{r['peak_mib'] / 1024:.2f} GiB |")
+    lines += ["", "## Analysis steps (seconds)", ""]
+    names = sorted({k for r in results for k in r["steps_s"]})
+    lines.append("| step | " + " | ".join(f"{r['people']:,}" for r in results) + " |")
+    lines.append("|---|" + "---:|" * len(results))
+    for k in names:
+        lines.append(f"| {k} | " + " | ".join(
+            f"{r['steps_s'][k]:.2f}" if k in r["steps_s"] else "-" for r in results) + " |")
+    lines += ["", "## Fast mode accuracy", "",
+              "| people | fast top-10 people inside the exact top-20 | split-half top-10 "
+              "agreement |", "|---:|---:|---:|"]
+    for r in results:
+        inside = r.get("fast_top10_in_exact_top20")
+        sh = r.get("fast_split_half_top10")
+        lines.append(f"| {r['people']:,} | {'-' if inside is None else f'{inside} of 10'} | "
+                     f"{'-' if sh is None else f'{sh:.0%}'} |")
+    lines += ["", f"## networkx alone (limit {limit} s per size)", "",
+              "| people | step | networkx | orggraph | ratio |", "|---:|---|---:|---:|---:|"]
+    for r in results:
+        nxr = nx_results.get(r["people"])
+        if not nxr:
+            continue
+        total_nx = total_og = 0.0
+        for step, secs in nxr["steps_s"].items():
+            og = sum(r["steps_s"].get(s, 0.0) for s in ORG_STEPS[step])
+            total_nx += secs
+            total_og += og
+            ratio = f"{secs / og:.0f}x" if og else "(in betweenness)"
+            lines.append(f"| {r['people']:,} | {step} | {secs:.2f} | "
+                         f"{og:.2f} | {ratio} |")
+        state = "finished" if nxr["finished"] else f"stopped at the {limit} s limit"
+        lines.append(f"| {r['people']:,} | **all graph steps** ({state}) | {total_nx:.2f} | "
+                     f"{total_og:.2f} | **{total_nx / total_og:.0f}x** |")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="*", default=[100, 1000, 10000, 100000])
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--nx-limit", type=int, default=600)
+    ap.add_argument("--exact-limit", type=int, default=10000,
+                    help="run the exact analysis up to this many people")
+    ap.add_argument("--nx-sizes", type=int, nargs="*", default=[100, 1000, 10000])
+    ap.add_argument("--out")
+    ap.add_argument("--one", type=int)
+    ap.add_argument("--nx")
+    ap.add_argument("--exact", action="store_true")
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(one(args.one, args.seed, args.exact)))
+        return
+    if args.nx:
+        nx_pipeline(args.nx, args.seed)
+        return
+    results, nx_results = [], {}
+    for n in args.sizes:
+        cmd = [sys.executable, __file__, "--one", str(n), "--seed", str(args.seed)]
+        if n <= args.exact_limit:
+            cmd.append("--exact")
+        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        r = json.loads(done.stdout.strip().splitlines()[-1])
+        results.append(r)
+        print(f"{n:>7} people: load {r['load_validate_s']:.2f} s, build {r['build_s']:.2f} s, "
+              f"analyze exact {r.get('analyze_exact_s', float('nan')):.2f} s, fast "
+              f"{r['analyze_fast_s']:.2f} s, peak {r['peak_mib'] / 1024:.2f} GiB", flush=True)
+        if n in args.nx_sizes:
+            nx_results[n] = run_nx(r["csv_dir"], args.seed, args.nx_limit)
+            print(f"{'':>7}  networkx alone: {nx_results[n]['steps_s']}", flush=True)
+    text = report(results, nx_results, args.nx_limit)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
