@@ -45,8 +45,13 @@ def one(n: int, seed: int, exact: bool) -> dict:
     t = time.perf_counter()
     tables = generate(n, seed=seed)
     write_generated(tables, out)
-    r = {"people": n, "units": len(tables["units"]), "handoffs": len(tables["handoffs"]),
-         "deliveries": len(tables["deliveries"]), "generate_s": time.perf_counter() - t}
+    r = {
+        "people": n,
+        "units": len(tables["units"]),
+        "handoffs": len(tables["handoffs"]),
+        "deliveries": len(tables["deliveries"]),
+        "generate_s": time.perf_counter() - t,
+    }
     del tables
 
     t = time.perf_counter()
@@ -71,15 +76,25 @@ def one(n: int, seed: int, exact: bool) -> dict:
     timed("ei_index", lambda: silos.ei_index(org, permutations=th.permutations, seed=seed))
     timed("communities", lambda: silos.communities(org, seed=seed))
     fast_sources = 1000
-    c_fast = timed("betweenness_fast", lambda: bottlenecks.centrality(
-        org, sample=min(fast_sources, org.graph.number_of_nodes() - 1), seed=seed))
+    c_fast = timed(
+        "betweenness_fast",
+        lambda: bottlenecks.centrality(
+            org, sample=min(fast_sources, org.graph.number_of_nodes() - 1), seed=seed
+        ),
+    )
     if exact:
         c_exact = timed("betweenness_exact", lambda: bottlenecks.centrality(org))
-        timed("key_person_risk", lambda: bottlenecks.key_person_risk(
-            org, seed=seed, centrality_table=c_exact))
+        timed(
+            "key_person_risk",
+            lambda: bottlenecks.key_person_risk(org, seed=seed, centrality_table=c_exact),
+        )
         timed("handoff_criticality_exact", lambda: handoffs.handoff_criticality(org))
-    timed("handoff_criticality_fast", lambda: handoffs.handoff_criticality(
-        org, sample=min(fast_sources, org.graph.number_of_nodes() - 1), seed=seed))
+    timed(
+        "handoff_criticality_fast",
+        lambda: handoffs.handoff_criticality(
+            org, sample=min(fast_sources, org.graph.number_of_nodes() - 1), seed=seed
+        ),
+    )
     timed("capability", lambda: capability.capability(org))
     r["steps_s"] = steps
 
@@ -87,7 +102,8 @@ def one(n: int, seed: int, exact: bool) -> dict:
     a_fast = analyze(org, seed=seed, fast=True)
     r["analyze_fast_s"] = time.perf_counter() - t
     r["fast_split_half_top10"] = a_fast.estimates.get("betweenness", {}).get(
-        "split_half_top_overlap")
+        "split_half_top_overlap"
+    )
     if exact:
         t = time.perf_counter()
         analyze(org, seed=seed, fast=False)
@@ -121,10 +137,14 @@ def nx_pipeline(folder: str, seed: int) -> dict:
     timed("betweenness", lambda: nx.betweenness_centrality(g, weight="distance"))
     timed("edge_betweenness", lambda: nx.edge_betweenness_centrality(g, weight="distance"))
     und = g.to_undirected()
-    timed("communities", lambda: nx.community.louvain_communities(und, weight="weight",
-                                                                   seed=seed))
-    timed("structural_holes", lambda: (nx.constraint(g, nodes=list(g), weight="weight"),
-                                       nx.effective_size(g, nodes=list(g), weight="weight")))
+    timed("communities", lambda: nx.community.louvain_communities(und, weight="weight", seed=seed))
+    timed(
+        "structural_holes",
+        lambda: (
+            nx.constraint(g, nodes=list(g), weight="weight"),
+            nx.effective_size(g, nodes=list(g), weight="weight"),
+        ),
+    )
 
     def removal():
         cut = list(nx.articulation_points(und))
@@ -148,8 +168,11 @@ ORG_STEPS = {  # networkx step -> the orggraph steps that do the same work
 
 
 def run_nx(folder, seed, limit):
-    proc = subprocess.Popen([sys.executable, __file__, "--nx", folder, "--seed", str(seed)],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--nx", folder, "--seed", str(seed)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     partial, finished = {}, False
     start = time.perf_counter()
     try:
@@ -161,8 +184,7 @@ def run_nx(folder, seed, limit):
     for line in out.splitlines():
         if line.startswith("{"):
             partial = json.loads(line).get("partial", partial)
-    return {"steps_s": partial, "finished": finished,
-            "wall_s": time.perf_counter() - start}
+    return {"steps_s": partial, "finished": finished, "wall_s": time.perf_counter() - start}
 
 
 def machine() -> str:
@@ -179,40 +201,65 @@ def machine() -> str:
     import networkx
     import pandas
 
-    return (f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.system()} "
-            f"{platform.release()}, Python {platform.python_version()}, networkx "
-            f"{networkx.__version__}, igraph {igraph.__version__}, pandas {pandas.__version__}")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}, networkx "
+        f"{networkx.__version__}, igraph {igraph.__version__}, pandas {pandas.__version__}"
+    )
 
 
 def report(results, nx_results, limit) -> str:
-    lines = ["# Benchmarks", "", f"Machine: {machine()}.", "",
-             "Synthetic organizations from `orggraph generate --people N --seed 1`; every figure "
-             "measured in one run of `python bench/benchmark.py` (seconds, wall clock; peak "
-             "memory = the process's maximum resident set).", "",
-             "| people | handoffs | load + validate | build | analyze (exact) | "
-             "analyze (fast) | peak memory |", "|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Machine: {machine()}.",
+        "",
+        "Synthetic organizations from `orggraph generate --people N --seed 1`; every figure "
+        "measured in one run of `python bench/benchmark.py` (seconds, wall clock; peak "
+        "memory = the process's maximum resident set).",
+        "",
+        "| people | handoffs | load + validate | build | analyze (exact) | "
+        "analyze (fast) | peak memory |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in results:
         ex = f"{r['analyze_exact_s']:.2f}" if "analyze_exact_s" in r else "not run"
-        lines.append(f"| {r['people']:,} | {r['handoffs']:,} | {r['load_validate_s']:.2f} | "
-                     f"{r['build_s']:.2f} | {ex} | {r['analyze_fast_s']:.2f} | "
-                     f"{r['peak_mib'] / 1024:.2f} GiB |")
+        lines.append(
+            f"| {r['people']:,} | {r['handoffs']:,} | {r['load_validate_s']:.2f} | "
+            f"{r['build_s']:.2f} | {ex} | {r['analyze_fast_s']:.2f} | "
+            f"{r['peak_mib'] / 1024:.2f} GiB |"
+        )
     lines += ["", "## Analysis steps (seconds)", ""]
     names = sorted({k for r in results for k in r["steps_s"]})
     lines.append("| step | " + " | ".join(f"{r['people']:,}" for r in results) + " |")
     lines.append("|---|" + "---:|" * len(results))
     for k in names:
-        lines.append(f"| {k} | " + " | ".join(
-            f"{r['steps_s'][k]:.2f}" if k in r["steps_s"] else "-" for r in results) + " |")
-    lines += ["", "## Fast mode accuracy", "",
-              "| people | fast top-10 people inside the exact top-20 | split-half top-10 "
-              "agreement |", "|---:|---:|---:|"]
+        lines.append(
+            f"| {k} | "
+            + " | ".join(f"{r['steps_s'][k]:.2f}" if k in r["steps_s"] else "-" for r in results)
+            + " |"
+        )
+    lines += [
+        "",
+        "## Fast mode accuracy",
+        "",
+        "| people | fast top-10 people inside the exact top-20 | split-half top-10 agreement |",
+        "|---:|---:|---:|",
+    ]
     for r in results:
         inside = r.get("fast_top10_in_exact_top20")
         sh = r.get("fast_split_half_top10")
-        lines.append(f"| {r['people']:,} | {'-' if inside is None else f'{inside} of 10'} | "
-                     f"{'-' if sh is None else f'{sh:.0%}'} |")
-    lines += ["", f"## networkx alone (limit {limit} s per size)", "",
-              "| people | step | networkx | orggraph | ratio |", "|---:|---|---:|---:|---:|"]
+        lines.append(
+            f"| {r['people']:,} | {'-' if inside is None else f'{inside} of 10'} | "
+            f"{'-' if sh is None else f'{sh:.0%}'} |"
+        )
+    lines += [
+        "",
+        f"## networkx alone (limit {limit} s per size)",
+        "",
+        "| people | step | networkx | orggraph | ratio |",
+        "|---:|---|---:|---:|---:|",
+    ]
     for r in results:
         nxr = nx_results.get(r["people"])
         if not nxr:
@@ -223,11 +270,19 @@ def report(results, nx_results, limit) -> str:
             total_nx += secs
             total_og += og
             ratio = f"{secs / og:.0f}x" if og else "(in betweenness)"
-            lines.append(f"| {r['people']:,} | {step} | {secs:.2f} | "
-                         f"{og:.2f} | {ratio} |")
+            lines.append(f"| {r['people']:,} | {step} | {secs:.2f} | {og:.2f} | {ratio} |")
         state = "finished" if nxr["finished"] else f"stopped at the {limit} s limit"
-        lines.append(f"| {r['people']:,} | **all graph steps** ({state}) | {total_nx:.2f} | "
-                     f"{total_og:.2f} | **{total_nx / total_og:.0f}x** |")
+        if not nxr["steps_s"]:
+            lines.append(
+                f"| {r['people']:,} | betweenness | not finished in {limit} s | "
+                f"{r['steps_s'].get('betweenness_exact', float('nan')):.2f} | "
+                f"> {limit / r['steps_s'].get('betweenness_exact', 1):.0f}x |"
+            )
+            continue
+        lines.append(
+            f"| {r['people']:,} | **all graph steps** ({state}) | {total_nx:.2f} | "
+            f"{total_og:.2f} | **{total_nx / max(total_og, 1e-9):.0f}x** |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -236,8 +291,12 @@ def main():
     ap.add_argument("--sizes", type=int, nargs="*", default=[100, 1000, 10000, 100000])
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--nx-limit", type=int, default=600)
-    ap.add_argument("--exact-limit", type=int, default=10000,
-                    help="run the exact analysis up to this many people")
+    ap.add_argument(
+        "--exact-limit",
+        type=int,
+        default=10000,
+        help="run the exact analysis up to this many people",
+    )
     ap.add_argument("--nx-sizes", type=int, nargs="*", default=[100, 1000, 10000])
     ap.add_argument("--out")
     ap.add_argument("--one", type=int)
@@ -258,11 +317,21 @@ def main():
         done = subprocess.run(cmd, capture_output=True, text=True, check=True)
         r = json.loads(done.stdout.strip().splitlines()[-1])
         results.append(r)
-        print(f"{n:>7} people: load {r['load_validate_s']:.2f} s, build {r['build_s']:.2f} s, "
-              f"analyze exact {r.get('analyze_exact_s', float('nan')):.2f} s, fast "
-              f"{r['analyze_fast_s']:.2f} s, peak {r['peak_mib'] / 1024:.2f} GiB", flush=True)
+        Path(args.out or "/dev/null").with_suffix(".json").write_text(
+            json.dumps({"results": results, "nx": nx_results})
+        ) if args.out else None
+        print(
+            f"{n:>7} people: load {r['load_validate_s']:.2f} s, build {r['build_s']:.2f} s, "
+            f"analyze exact {r.get('analyze_exact_s', float('nan')):.2f} s, fast "
+            f"{r['analyze_fast_s']:.2f} s, peak {r['peak_mib'] / 1024:.2f} GiB",
+            flush=True,
+        )
         if n in args.nx_sizes:
             nx_results[n] = run_nx(r["csv_dir"], args.seed, args.nx_limit)
+            if args.out:
+                Path(args.out).with_suffix(".json").write_text(
+                    json.dumps({"results": results, "nx": nx_results})
+                )
             print(f"{'':>7}  networkx alone: {nx_results[n]['steps_s']}", flush=True)
     text = report(results, nx_results, args.nx_limit)
     print(text)

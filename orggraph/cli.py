@@ -147,6 +147,51 @@ def _problems_text(errors, warnings, *, max_same=5) -> str:
     return "\n".join(lines)
 
 
+class Progress:
+    """Shows the running step on stderr once the work has taken more than ``after`` seconds.
+
+    Quick runs print nothing; a long one prints each step as it starts (and the step that
+    was already running when the two seconds passed), so a person sees it is working.
+    """
+
+    def __init__(self, after=2.0, every=0.5):
+        import threading
+
+        self.after, self.every = after, every
+        self.step, self.shown = None, None
+        self.start = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self):
+        import time
+
+        self.start = time.perf_counter()
+        self._thread.start()
+        return self
+
+    def __call__(self, step):
+        self.step = step
+        self._show()
+
+    def _show(self):
+        import time
+
+        elapsed = time.perf_counter() - self.start
+        if elapsed >= self.after and self.step != self.shown:
+            self.shown = self.step
+            click.echo(f"[{elapsed:6.1f} s] {self.step} ...", err=True)
+
+    def _watch(self):
+        while not self._stop.wait(self.every):
+            self._show()
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        return False
+
+
 def _n(count, word, plural=None):
     return f"{count} {word if count == 1 else (plural or word + 's')}"
 
@@ -272,7 +317,6 @@ def summary(loader, path, as_json):
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here.")
 def analyze(loader, path, fmt, top, config, overrides, seed, fast, sources, output):
     """Ranked findings: silos, bottlenecks and critical handoffs, with evidence."""
-    import time
 
     from . import report
     from .analysis import analyze as run_analysis
@@ -288,22 +332,17 @@ def analyze(loader, path, fmt, top, config, overrides, seed, fast, sources, outp
         thresholds = load_thresholds(config, pairs)
     except OrgGraphError as exc:
         raise click.BadParameter(str(exc), param_hint="--config/--threshold") from None
-    org = _load_or_exit(loader, fmt == "json")
-    start = time.perf_counter()
-    big = org.graph.number_of_nodes() > 1000
-
-    def progress(step):
-        if big:
-            click.echo(f"[{time.perf_counter() - start:6.1f} s] {step} ...", err=True)
-
-    result = run_analysis(
-        org,
-        thresholds=thresholds,
-        seed=seed,
-        fast="auto" if fast is None else fast,
-        sources=sources,
-        progress=progress,
-    )
+    with Progress() as progress:
+        progress("loading and validating")
+        org = _load_or_exit(loader, fmt == "json")
+        result = run_analysis(
+            org,
+            thresholds=thresholds,
+            seed=seed,
+            fast="auto" if fast is None else fast,
+            sources=sources,
+            progress=progress,
+        )
     render = {"text": report.to_text, "markdown": report.to_markdown, "json": report.to_json}[fmt]
     text = render(result, org, top=top)
     if output:

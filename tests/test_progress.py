@@ -1,0 +1,24 @@
+"""Progress on stderr: silent for quick work, shown once work passes the threshold."""
+
+from __future__ import annotations
+
+import time
+
+from orggraph.cli import Progress
+
+
+def test_quick_work_prints_nothing(capsys):
+    with Progress(after=2.0) as p:
+        p("step one")
+        p("step two")
+    assert capsys.readouterr().err == ""
+
+
+def test_long_work_shows_the_running_step(capsys):
+    with Progress(after=0.2, every=0.05) as p:
+        p("loading")
+        time.sleep(0.4)  # passes the threshold while "loading" runs
+        p("centrality")
+    err = capsys.readouterr().err
+    assert "loading ..." in err and "centrality ..." in err
+    assert err.index("loading") < err.index("centrality")
