@@ -19,19 +19,12 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
+from orggraph.web.testing import launch
+
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 CY = "document.getElementById('map')._cyreg.cy"
 
 
@@ -87,7 +80,7 @@ def main(sizes):
             write_generated(generate(n, seed=1), out)
             cases.append((f"synthetic {n:,} people", out))
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = launch(p)
         for label, path in cases:
             srv, startup = serve(path)
             base = f"http://127.0.0.1:{srv.server_port}"

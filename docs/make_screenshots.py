@@ -13,22 +13,15 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from orggraph.web.testing import launch
+
 OUT = Path(__file__).parent / "screenshots"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def main(base="http://127.0.0.1:8050"):
     OUT.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         for name, path in (
             ("overview", "/"),

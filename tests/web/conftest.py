@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 
 import pytest
 
 from ..conftest import DATA
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Without the networking flags Chromium keeps trying to reach Google on this closed network.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 
 @pytest.fixture(scope="session")
@@ -42,14 +28,18 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
+    from orggraph.web.testing import CHROMIUM
+
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail("CI must install Debian's chromium (see .ci/run)")
         pytest.skip("Debian's chromium is not installed here (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
+    from orggraph.web.testing import launch
+
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = launch(p)
         yield b
         b.close()
 
