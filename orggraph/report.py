@@ -175,12 +175,22 @@ _PLURAL = {
 }
 
 
+_SINGULAR = {
+    "silo": "silo",
+    "bottleneck": "bottleneck",
+    "critical_handoff": "critical handoff",
+    "target_not_capable": "target not capable",
+    "promise_at_risk": "promise at risk",
+    "alignment_gap": "alignment gap",
+    "low_internal_satisfaction": "low satisfaction",
+}
+
+
 def _breakdown(d) -> str:
     """'3 silos, 6 bottlenecks, ...': the three core kinds always, others when present."""
     core = ("silo", "bottleneck", "critical_handoff")
-    return ", ".join(
-        f"{d['counts'][k]} {_PLURAL.get(k, k)}" for k in KINDS if k in core or d["counts"][k]
-    )
+    words = {k: _SINGULAR[k] if d["counts"][k] == 1 else _PLURAL[k] for k in KINDS}
+    return ", ".join(f"{d['counts'][k]} {words[k]}" for k in KINDS if k in core or d["counts"][k])
 
 
 def to_text(analysis, org, *, top=10) -> str:
