@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import OrgGraphError, Problem
-from .schema import DEFAULT_CLOSENESS
+from .schema import DEFAULT_CLOSENESS, closeness_distance
 
 __all__ = ["Organization"]
 
@@ -50,7 +50,7 @@ def _aggregate(handoffs: pd.DataFrame, src: str, dst: str) -> pd.DataFrame:
     # Weighted means, so a daily handoff counts more than a yearly one.
     agg["closeness"] = agg["_cw"] / agg["weight"]
     agg["satisfaction"] = (agg["_sw"] / agg["_sww"]).where(agg["_sww"] > 0)
-    agg["distance"] = 1.0 / agg["closeness"]
+    agg["distance"] = closeness_distance(agg["closeness"].to_numpy())
     return agg.drop(columns=["_cw", "_sw", "_sww"])
 
 

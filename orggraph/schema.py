@@ -10,6 +10,8 @@ from __future__ import annotations
 import difflib
 import re
 
+import numpy as np
+
 __all__ = [
     "TABLES",
     "REQUIRED_TABLES",
@@ -197,11 +199,21 @@ def frequency_per_month(value) -> float:
     return number
 
 
-def handoff_weight(per_month: float, importance: float | None) -> float:
+def _missing_as(values, default):
+    arr = np.asarray(np.nan if values is None else values, dtype=float)
+    return np.where(np.isnan(arr), default, arr)
+
+
+def _plain(arr):
+    return arr.item() if arr.ndim == 0 else arr
+
+
+def handoff_weight(per_month, importance):
     """How much flows along a handoff: deliveries per month x importance / 3.
 
     Importance 3 (the default, the middle of the 1-5 scale) leaves the
-    frequency unchanged; importance 5 counts a delivery 5/3 times.
+    frequency unchanged; importance 5 counts a delivery 5/3 times. Takes
+    numbers or arrays (missing importance as None or NaN).
 
     Examples
     --------
@@ -210,17 +222,17 @@ def handoff_weight(per_month: float, importance: float | None) -> float:
     >>> handoff_weight(3.0, 5)
     5.0
     """
-    imp = DEFAULT_IMPORTANCE if importance is None or importance != importance else importance
-    return per_month * imp / DEFAULT_IMPORTANCE
+    imp = _missing_as(importance, DEFAULT_IMPORTANCE)
+    return _plain(np.asarray(per_month, dtype=float) * imp / DEFAULT_IMPORTANCE)
 
 
-def closeness_distance(closeness: float | None) -> float:
+def closeness_distance(closeness):
     """Distance for path-based algorithms: ``1 / closeness``.
 
     A close relationship (5) is a short step (0.2); an arm's-length one (1) a
     long step (1.0). Missing closeness counts as the neutral 3. This is the
     usual inversion of a tie strength into a path length (Opsahl, Agneessens
-    & Skvoretz 2010).
+    & Skvoretz 2010). Takes numbers or arrays.
 
     Examples
     --------
@@ -229,5 +241,4 @@ def closeness_distance(closeness: float | None) -> float:
     >>> closeness_distance(None)
     0.3333333333333333
     """
-    c = DEFAULT_CLOSENESS if closeness is None or closeness != closeness else closeness
-    return 1.0 / c
+    return _plain(1.0 / _missing_as(closeness, DEFAULT_CLOSENESS))

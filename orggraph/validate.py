@@ -19,14 +19,14 @@ from .exceptions import ERROR, WARNING, Problem, ValidationError
 from .readwrite.readers import RawTable
 from .schema import (
     ALLOWED_PARENT_KINDS,
-    DEFAULT_CLOSENESS,
-    DEFAULT_IMPORTANCE,
     FREQUENCY_PER_MONTH,
     KINDS,
     RATING_RANGE,
     REQUIRED_TABLES,
     TABLES,
+    closeness_distance,
     frequency_per_month,
+    handoff_weight,
     suggest_column,
 )
 
@@ -371,11 +371,8 @@ def _handoffs(raw: RawTable, col: _Collector, unit_ids: set, names: dict):
         "no closeness rating; the neutral 3 is used for path lengths",
     )
     out["per_month"] = per_month
-    # Vectorized forms of schema.handoff_weight and schema.closeness_distance.
-    out["weight"] = (
-        per_month * out["importance"].fillna(DEFAULT_IMPORTANCE).to_numpy() / (DEFAULT_IMPORTANCE)
-    )
-    out["distance"] = 1.0 / out["closeness"].fillna(DEFAULT_CLOSENESS)
+    out["weight"] = handoff_weight(per_month, out["importance"].to_numpy())
+    out["distance"] = closeness_distance(out["closeness"].to_numpy())
 
     # Duplicate rows: identical ones are merged, conflicting ones rejected.
     key = prov + "\x1f" + cust + "\x1f" + deliv.str.strip().str.lower()
@@ -504,12 +501,7 @@ def check(raw_tables: dict[str, RawTable], file_problems=()):
         problems += c.items
 
     errors = [p for p in problems if p.severity == ERROR]
-    present = set(raw_tables)
-    if (
-        errors
-        or not all(t in tables for t in REQUIRED_TABLES)
-        or not present >= set(REQUIRED_TABLES)
-    ):
+    if errors or not all(t in tables for t in REQUIRED_TABLES):
         return None, problems
 
     units = tables["units"]

@@ -37,8 +37,11 @@ def test_validate_lists_every_error_and_exits_1(tmp_path):
 def test_summary_refuses_invalid_input(tmp_path):
     units = UNITS.replace("bob,Bob Ray,person", "bob,Bob Ray,persn")
     r = invoke("summary", write_org(tmp_path / "o", units=units))
-    assert r.exit_code == 1 and "units" not in r.stdout.split("error")[0].lower().replace(
-        "units.csv", ""
+    # The errors are listed and no summary of half-loaded data is printed.
+    assert r.exit_code == 1
+    assert 'units.csv, row 6, column "kind"' in r.output
+    assert "density" not in r.output and "handoffs" not in r.output.lower().replace(
+        "handoffs.csv", ""
     )
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..exceptions import ERROR, WARNING, Problem
+from ..exceptions import ERROR, Problem
 from ..schema import TABLES, suggest_column
 
 __all__ = ["RawTable", "read_raw", "SUPPORTED"]
@@ -492,7 +492,3 @@ def read_raw(path, *, encoding: str | None = None):
             )
         ]
     return {}, [_error("unsupported", f"cannot read {label!r}: expected {SUPPORTED}", label)]
-
-
-def warning(code, message, **where) -> Problem:
-    return Problem(WARNING, code, message, **where)

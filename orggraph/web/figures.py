@@ -6,7 +6,39 @@ import math
 
 import plotly.graph_objects as go
 
-__all__ = ["lead_time_histogram", "value_stream_sankey", "sla_options"]
+__all__ = [
+    "lead_time_histogram",
+    "matrix_heatmap",
+    "promise_summary",
+    "sla_options",
+    "value_stream_sankey",
+]
+
+
+def matrix_heatmap(org, *, value="weight"):
+    """Provider x customer department heatmap, in the block order of :func:`views.matrix`."""
+    from .views import matrix
+
+    m = matrix(org, value=value)
+    closeness = value == "closeness"
+    fig = go.Figure(
+        go.Heatmap(
+            z=m.to_numpy(),
+            x=list(m.columns),
+            y=list(m.index),
+            colorscale="RdYlGn" if closeness else "Blues",
+            zmin=1 if closeness else None,
+            zmax=5 if closeness else None,
+            hovertemplate="%{y} → %{x}: %{z:.2f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        xaxis_title="customer department",
+        yaxis_title="provider department",
+        yaxis_autorange="reversed",
+        margin=dict(l=10, r=10, t=10, b=10),
+    )
+    return fig
 
 
 def sla_options(org, analysis) -> list[dict]:

@@ -21,6 +21,7 @@ __all__ = [
     "matrix",
     "matrix_ids",
     "cell_handoffs",
+    "map_options",
     "findings_rows",
     "closeness_colour",
 ]
@@ -367,14 +368,41 @@ def node_panel(org, analysis, unit) -> dict:
     }
 
 
+def _handoff_rows(org, rows) -> list[dict]:
+    """Handoff table rows as the panels and tables show them: names, not ids."""
+    names = _names(org)
+    return [
+        {
+            "provider": names.get(r["provider"], r["provider"]),
+            "customer": names.get(r["customer"], r["customer"]),
+            "deliverable": r["deliverable"],
+            "closeness": _n(r["closeness"]),
+            "satisfaction": _n(r["satisfaction"]),
+            "sla_days": _n(r["sla_days"]),
+            "frequency": r["frequency"],
+        }
+        for _, r in rows.iterrows()
+    ]
+
+
 def edge_panel(org, analysis, provider, customer) -> dict:
     """The handoffs behind one map edge, with SLA and breach rate."""
     names = _names(org)
     h = org.handoffs
     rows = h[(h["provider"] == provider) & (h["customer"] == customer)]
-    if rows.empty:  # a department-level edge
-        dept = org._dept
-        rows = h[(h["provider"].map(dept) == provider) & (h["customer"].map(dept) == customer)]
+    if rows.empty:  # a department-level edge: the cell of the department matrix
+        return {
+            **edge_panel_totals(analysis, provider, customer, names),
+            "handoffs": cell_handoffs(org, provider, customer),
+        }
+    return {
+        **edge_panel_totals(analysis, provider, customer, names),
+        "handoffs": _handoff_rows(org, rows),
+    }
+
+
+def edge_panel_totals(analysis, provider, customer, names) -> dict:
+    """Names, SLA breach rate, deliveries and criticality of one unit-graph edge."""
     crit = analysis.tables["handoff_criticality"]
     c = crit[(crit["provider"] == provider) & (crit["customer"] == customer)]
     breach = (
@@ -383,18 +411,6 @@ def edge_panel(org, analysis, provider, customer) -> dict:
     return {
         "provider": names.get(provider, provider),
         "customer": names.get(customer, customer),
-        "handoffs": [
-            {
-                "provider": names.get(r["provider"], r["provider"]),
-                "customer": names.get(r["customer"], r["customer"]),
-                "deliverable": r["deliverable"],
-                "closeness": _n(r["closeness"]),
-                "satisfaction": _n(r["satisfaction"]),
-                "sla_days": _n(r["sla_days"]),
-                "frequency": r["frequency"],
-            }
-            for _, r in rows.iterrows()
-        ],
         "breach_rate": breach,
         "deliveries": int(c["deliveries"].iloc[0]) if not c.empty else 0,
         "criticality": float(c["criticality"].iloc[0]) if not c.empty else None,
@@ -455,23 +471,24 @@ def matrix_ids(org) -> dict:
 
 def cell_handoffs(org, provider_dept, customer_dept) -> list[dict]:
     """The handoffs behind one matrix cell (department ids)."""
-    names = _names(org)
     dept = org._dept
     h = org.handoffs
     rows = h[
         (h["provider"].map(dept) == provider_dept) & (h["customer"].map(dept) == customer_dept)
     ]
-    return [
-        {
-            "provider": names.get(r["provider"], r["provider"]),
-            "customer": names.get(r["customer"], r["customer"]),
-            "deliverable": r["deliverable"],
-            "closeness": _n(r["closeness"]),
-            "frequency": r["frequency"],
-            "satisfaction": _n(r["satisfaction"]),
-        }
-        for _, r in rows.iterrows()
+    return _handoff_rows(org, rows)
+
+
+def map_options(org) -> dict:
+    """Dropdown options of the map: departments, and every unit one can look for by name."""
+    u = org.units
+    tops = set(org.departments)
+    departments = [
+        {"label": n, "value": i} for i, n in zip(u["id"], u["name"], strict=False) if i in tops
     ]
+    others = u[u["kind"] != "department"]
+    find = [{"label": n, "value": i} for i, n in zip(others["id"], others["name"], strict=False)]
+    return {"departments": departments, "find": find + departments}
 
 
 def findings_rows(org, analysis) -> list[dict]:

@@ -155,3 +155,26 @@ def test_sla_figures(hs):
     assert labels[0] == "Sales" and labels[-1] == "Hospital and clinic customers"
     # Every step carries the 338 orders.
     assert sum(sankey.data[0].link.value) == 6 * 338
+
+
+def test_map_options_and_heatmap(hs):
+    from orggraph.web import figures
+
+    org, a = hs
+    o = views.map_options(org)
+    assert [d["value"] for d in o["departments"]] == list(org.departments)
+    found = {d["value"]: d["label"] for d in o["find"]}
+    assert found["OPS-PLN"] == "Dana Whitfield" and "SAL" in found and "CUST" in found
+    fig = figures.matrix_heatmap(org, value="closeness")
+    m = views.matrix(org, value="closeness")
+    assert list(fig.data[0].x) == list(m.columns)
+    # Sales -> Operations: mean of the closeness ratings of the 17 handoffs, from the file.
+    h = pd.read_csv(DATA / "healthcare-supplier" / "handoffs.csv")
+    sales_ops = h[h["provider"].str.startswith("SAL") & h["customer"].str.startswith("OPS")]
+    assert m.loc["Sales", "Operations"] == pytest.approx(sales_ops["closeness"].mean())
+
+
+def test_department_edge_panel_lists_the_cell(hs):
+    org, a = hs
+    e = views.edge_panel(org, a, "SAL", "OPS")
+    assert e["provider"] == "Sales" and len(e["handoffs"]) == 17

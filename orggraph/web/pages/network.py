@@ -5,6 +5,7 @@ import dash_cytoscape as cyto
 from dash import Input, Output, State, callback, dcc, html
 
 from orggraph.web import state, views
+from orggraph.web.components import rows_table
 from orggraph.web.styles import STYLESHEET
 
 dash.register_page(__name__, path="/map", name="Network map", order=1)
@@ -141,16 +142,8 @@ def layout(focus=None, **_):
 )
 def options(key, focus):
     org = state.get_org(key or state.config.default_key)
-    u = org.units
-    depts = [
-        {"label": n, "value": i}
-        for i, n in zip(u["id"], u["name"], strict=False)
-        if i in set(org.departments)
-    ]
-    people = u[u["kind"] != "department"]
-    found = [{"label": n, "value": i} for i, n in zip(people["id"], people["name"], strict=False)]
-    found += depts
-    return depts, depts, found, focus if focus in set(u["id"]) else None
+    o = views.map_options(org)
+    return o["departments"], o["departments"], o["find"], focus if focus in org.index else None
 
 
 @callback(
@@ -182,20 +175,6 @@ def elements(key, level, drill, departments, kinds, closeness, finding_kinds, fo
     return m["elements"], f"{c['nodes']} units and {c['edges']} handoffs shown ({m['level']})"
 
 
-def _table(rows, cols):
-    return html.Table(
-        [
-            html.Thead(html.Tr([html.Th(c) for c in cols])),
-            html.Tbody(
-                [
-                    html.Tr([html.Td("" if r.get(c) is None else str(r.get(c))) for c in cols])
-                    for r in rows
-                ]
-            ),
-        ]
-    )
-
-
 @callback(
     Output("map-panel", "children"),
     Input("map", "tapNodeData"),
@@ -217,7 +196,7 @@ def panel(node, edge, found, key):
         return [
             html.H2(f"{e['provider']} → {e['customer']}", id="panel-title"),
             html.P(f"SLA breach rate: {breach}"),
-            _table(
+            rows_table(
                 e["handoffs"], ["deliverable", "closeness", "satisfaction", "sla_days", "frequency"]
             ),
         ]
@@ -237,7 +216,7 @@ def panel(node, edge, found, key):
         html.H3("Findings"),
         html.Ul([html.Li(s) for s in p["findings"]] or [html.Li("none")]),
         html.H3(f"Receives ({len(p['handoffs_in'])})"),
-        _table(p["handoffs_in"], ["provider", "deliverable", "closeness", "satisfaction"]),
+        rows_table(p["handoffs_in"], ["provider", "deliverable", "closeness", "satisfaction"]),
         html.H3(f"Delivers ({len(p['handoffs_out'])})"),
-        _table(p["handoffs_out"], ["customer", "deliverable", "closeness", "satisfaction"]),
+        rows_table(p["handoffs_out"], ["customer", "deliverable", "closeness", "satisfaction"]),
     ]
