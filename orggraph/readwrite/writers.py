@@ -1,12 +1,19 @@
-"""Write an organization back out as CSV files, an Excel workbook or JSON, and templates."""
+"""Write an organization back out as CSV files, an Excel workbook or JSON, and templates.
+
+CSV and xlsx cells are neutralised (:func:`orggraph.safety.neutralise_cell`): a name such as
+``=HYPERLINK(...)`` is written as ``'=HYPERLINK(...)``, which a spreadsheet shows as text
+instead of running it; every CSV field is quoted.
+"""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
 import pandas as pd
 
+from ..safety import neutralise_table
 from ..schema import FREQUENCY_PER_MONTH, KINDS, TABLES
 
 __all__ = ["write", "write_template", "user_tables"]
@@ -49,21 +56,28 @@ def user_tables(org) -> dict[str, pd.DataFrame]:
 
 
 def write(org, path) -> Path:
-    """Write ``org`` to ``path``: a folder (CSV files), ``.xlsx`` or ``.json``."""
+    """Write ``org`` to ``path``: a folder (CSV files), ``.xlsx`` or ``.json``.
+
+    Spreadsheet cells (CSV and xlsx) that a spreadsheet would run as a formula are
+    neutralised with a leading single quote; JSON keeps every value as it is.
+    """
     path = Path(path)
     tables = user_tables(org)
     if path.suffix.lower() == ".xlsx":
         with pd.ExcelWriter(path, engine="openpyxl") as xw:
             for name, df in tables.items():
-                df.to_excel(xw, sheet_name=name, index=False)
+                neutralise_table(df).to_excel(xw, sheet_name=name, index=False)
     elif path.suffix.lower() == ".json":
         doc = {"name": org.name}
         doc |= {name: df.to_dict("records") for name, df in tables.items()}
-        path.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
+        text = json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False)
+        path.write_text(text, encoding="utf-8")
     else:
         path.mkdir(parents=True, exist_ok=True)
         for name, df in tables.items():
-            df.to_csv(path / f"{name}.csv", index=False, encoding="utf-8")
+            neutralise_table(df).to_csv(
+                path / f"{name}.csv", index=False, encoding="utf-8", quoting=csv.QUOTE_ALL
+            )
     return path
 
 
