@@ -7,8 +7,11 @@ test keeps the two in step.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import math
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,6 +21,11 @@ __all__ = [
     "KINDS",
     "FREQUENCY_PER_MONTH",
     "RATING_RANGE",
+    "MAX_PER_MONTH",
+    "MAX_SLA_DAYS",
+    "DATE_RANGE",
+    "Limits",
+    "DEFAULT_LIMITS",
     "DEFAULT_IMPORTANCE",
     "DEFAULT_CLOSENESS",
     "suggest_column",
@@ -105,6 +113,15 @@ _FREQUENCY_SYNONYMS = {
 _NORMED_SYNONYMS = {re.sub(r"[\s_\-]+", " ", k): v for k, v in _FREQUENCY_SYNONYMS.items()}
 
 RATING_RANGE = (1.0, 5.0)
+#: The most deliveries per month a numeric frequency may state: about 330 a
+#: day. More is a typing slip (or an attack: an infinite weight breaks the
+#: community detection), not a handoff between two units.
+MAX_PER_MONTH = 10_000.0
+#: The longest agreed turnaround, in days (ten years). ``sla_days`` must be
+#: greater than 0 and at most this.
+MAX_SLA_DAYS = 3650.0
+#: Dates (``requested``, ``delivered``) must lie in this range, inclusive.
+DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2199, 12, 31))
 DEFAULT_IMPORTANCE = 3.0
 #: Used for the distance of a handoff that has no closeness rating: neutral.
 DEFAULT_CLOSENESS = 3.0
@@ -194,8 +211,10 @@ def frequency_per_month(value) -> float:
             + " or a number of deliveries per month"
             + hint
         ) from None
-    if not number > 0 or number != number or number == float("inf"):
-        raise ValueError("expected a positive number of deliveries per month")
+    if not math.isfinite(number) or not 0 < number <= MAX_PER_MONTH:
+        raise ValueError(
+            f"expected a positive number of deliveries per month, at most {MAX_PER_MONTH:,.0f}"
+        )
     return number
 
 
@@ -242,3 +261,74 @@ def closeness_distance(closeness):
     0.3333333333333333
     """
     return _plain(1.0 / _missing_as(closeness, DEFAULT_CLOSENESS))
+
+
+# ------------------------------------------------------------------- limits
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what one organization's input may hold, checked while reading.
+
+    Anything beyond a limit is refused with a located error before the work
+    (or the memory) it would take is spent: archive sizes are checked from
+    the zip directory before anything is inflated, and every member is then
+    inflated through a stream that stops at its declared size. The defaults
+    suit a command-line run on one's own files (the 100,000-person synthetic
+    organization fits); a server that reads uploads passes stricter ones, e.g.
+    ``Limits(max_bytes=50 * 2**20, max_rows=200_000)``.
+    docs/security-limits.md lists them with the reasoning behind each.
+
+    Attributes
+    ----------
+    max_bytes : int
+        The most bytes read for one organization: the files on disk (CSV,
+        JSON, the .zip or .xlsx itself) and, for a .zip or .xlsx, the sum of
+        its members' uncompressed sizes. Default 1 GiB.
+    max_members : int
+        The most members (files) in a .zip or .xlsx. Default 1,000.
+    max_ratio : float
+        The highest compression ratio (uncompressed / compressed size) of one
+        archive member larger than ``ratio_exempt_bytes``. Spreadsheets and
+        CSV files compress 5-20 times; zip bombs 1,000 times. Default 100.
+    ratio_exempt_bytes : int
+        Members up to this uncompressed size are not ratio-checked (a small
+        file of blanks compresses well and harms nobody). Default 1 MiB.
+    max_rows : int
+        The most rows below the header in one table (blank rows included).
+        Default 5,000,000.
+    max_columns : int
+        The most columns in one table. Default 500.
+    max_field_chars : int
+        The longest value (or header) in characters: Excel's own cell limit.
+        Default 32,767.
+    max_problems : int
+        How many errors, and separately how many warnings, are listed; the
+        rest are counted in one closing "... and N more" problem. Default 1,000.
+
+    Examples
+    --------
+    >>> Limits().max_rows
+    5000000
+    >>> Limits(max_rows=1000).max_rows
+    1000
+    """
+
+    max_bytes: int = 1 << 30
+    max_members: int = 1_000
+    max_ratio: float = 100.0
+    ratio_exempt_bytes: int = 1 << 20
+    max_rows: int = 5_000_000
+    max_columns: int = 500
+    max_field_chars: int = 32_767
+    max_problems: int = 1_000
+
+    def __post_init__(self):
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                raise ValueError(f"Limits.{name} must be a positive number, got {value!r}")
+            if name != "max_ratio" and not isinstance(value, int):
+                raise ValueError(f"Limits.{name} must be a whole number, got {value!r}")
+
+
+#: The limits used when a caller passes none.
+DEFAULT_LIMITS = Limits()

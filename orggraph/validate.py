@@ -11,16 +11,22 @@ organization validates in seconds.
 from __future__ import annotations
 
 import difflib
+import functools
+import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
 
-from .exceptions import ERROR, WARNING, Problem, ValidationError
+from .exceptions import ERROR, MORE_PROBLEMS, WARNING, Problem, ValidationError, cap_problems
 from .readwrite.readers import RawTable
 from .schema import (
     ALLOWED_PARENT_KINDS,
+    DATE_RANGE,
+    DEFAULT_LIMITS,
     FREQUENCY_PER_MONTH,
     KINDS,
+    MAX_SLA_DAYS,
     RATING_RANGE,
     REQUIRED_TABLES,
     TABLES,
@@ -32,25 +38,63 @@ from .schema import (
 
 __all__ = ["validate", "check"]
 
-#: The numeric columns of handoffs and the range each must lie in.
+#: The numeric columns of handoffs and the range each must lie in; a range
+#: whose low end is exclusive is marked with a third item, False.
 _NUMERIC = {
     "closeness": RATING_RANGE,
     "importance": RATING_RANGE,
     "satisfaction": RATING_RANGE,
-    "sla_days": (0.0, None),
+    "sla_days": (0.0, MAX_SLA_DAYS, False),
     "provider_closeness": RATING_RANGE,
     "customer_closeness": RATING_RANGE,
 }
 
+#: Characters that reorder or hide text: bidi embeddings, overrides and
+#: isolates (U+202A-U+202E, U+2066-U+2069) make "gpj.exe" read as "exe.jpg".
+_BIDI = "\u202a-\u202e\u2066-\u2069"
+#: Other invisible format characters: soft hyphen, Arabic letter mark,
+#: Mongolian vowel separator, zero-width space, left-to-right and
+#: right-to-left marks, word joiner and invisible operators, deprecated
+#: format characters, byte-order mark, interlinear annotation marks.
+#: Zero-width (non-)joiners, U+200C and U+200D, are left out: Persian names
+#: and emoji sequences need them (they are still refused in ids).
+_INVISIBLE = "\u00ad\u061c\u180e\u200b\u200e\u200f\u2060-\u2064\u206a-\u206f\ufeff\ufff9-\ufffb"
+_BIDI_RE = re.compile(f"[{_BIDI}]")
+_HIDDEN_RE = re.compile(f"[{_BIDI}{_INVISIBLE}]")
+_ID_HIDDEN_RE = re.compile(f"[{_BIDI}{_INVISIBLE}\u200c\u200d]")
+
+
+class _Budget:
+    """How many errors and warnings may still be listed; counts the rest."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.kept = {ERROR: 0, WARNING: 0}
+        self.more = {ERROR: 0, WARNING: 0}
+
+    def take(self, severity: str, n: int) -> int:
+        room = max(0, self.limit - self.kept.get(severity, 0))
+        k = min(n, room)
+        self.kept[severity] = self.kept.get(severity, 0) + k
+        self.more[severity] = self.more.get(severity, 0) + n - k
+        return k
+
 
 class _Collector:
-    """Accumulates problems for one table, located by the user's row numbers."""
+    """Accumulates problems for one table, located by the user's row numbers.
 
-    def __init__(self, raw: RawTable):
+    Past the budget's limit problems are only counted: a million bad rows
+    make a thousand records and one "... and 999,000 more".
+    """
+
+    def __init__(self, raw: RawTable, budget: _Budget | None = None):
         self.raw = raw
+        self.budget = budget or _Budget(DEFAULT_LIMITS.max_problems)
         self.items: list[Problem] = []
 
     def add(self, severity, code, message, idx=None, column="", value=""):
+        if not self.budget.take(severity, 1):
+            return
         row = None if idx is None else int(self.raw.rows[idx])
         self.items.append(
             Problem(
@@ -68,11 +112,25 @@ class _Collector:
     def rows(self, severity, code, mask, column, message):
         """One problem per row where ``mask`` is true; ``message`` may be a callable of value."""
         idx = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if not len(idx):
+            return
+        idx = idx[: self.budget.take(severity, len(idx))]
         values = self.raw.frame[column].to_numpy() if column in self.raw.frame else None
         for i in idx:
             v = values[i] if values is not None else ""
             msg = message(v) if callable(message) else message
-            self.add(severity, code, msg, i, column, v)
+            self.items.append(
+                Problem(
+                    severity,
+                    code,
+                    msg,
+                    self.raw.source,
+                    self.raw.name,
+                    int(self.raw.rows[i]),
+                    column,
+                    "" if v is None else str(v),
+                )
+            )
 
 
 def _check_columns(raw: RawTable, col: _Collector) -> bool:
@@ -115,31 +173,60 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     return frame[column].map(lambda v: v if isinstance(v, str) else str(v)).astype(object)
 
 
-def _numbers(col: _Collector, frame, column, lo, hi):
-    """Parse an optional numeric column; report non-numbers and out-of-range values."""
+def _numbers(col: _Collector, frame, column, lo, hi, inclusive=True):
+    """Parse an optional numeric column; report non-numbers and out-of-range values.
+
+    Only finite numbers in range pass: "inf", "nan" and 1e308 are refused
+    here, so nothing infinite reaches a weight or a simulation.
+    """
     text = _text(frame, column)
     num = pd.to_numeric(text.where(text != "", None), errors="coerce").astype(float)
     bad = (text != "") & num.isna()
-    rng = f"from {lo:g} to {hi:g}" if hi is not None else f"greater than {lo:g}"
+    if inclusive:
+        rng = f"from {lo:g} to {hi:g}"
+        out = (num < lo) | (num > hi)
+    else:
+        rng = f"greater than {lo:g} and at most {hi:,g}"
+        out = (num <= lo) | (num > hi)
+    out = num.notna() & out
     col.rows(ERROR, "not_a_number", bad, column, f"expected a number {rng}")
-    out = num.notna() & ((num < lo) if hi is not None else (num <= lo))
-    if hi is not None:
-        out |= num.notna() & (num > hi)
     col.rows(ERROR, "out_of_range", out, column, f"out of range: expected a number {rng}")
     return num.where(~out)
 
 
-def _suggest_id(value: str, ids: set, names: dict) -> str:
-    if value in names:
-        return f' (that is the name of unit "{names[value]}"; use its id)'
-    low = {i.lower(): i for i in ids}
-    if value.lower() in low:
-        return f' (did you mean "{low[value.lower()]}"?)'
-    if len(ids) <= 20000:
-        close = difflib.get_close_matches(value, list(ids), n=1, cutoff=0.8)
-        if close:
-            return f' (did you mean "{close[0]}"?)'
-    return ""
+class _Suggester:
+    """Suggests the id a person probably meant; built once per table."""
+
+    #: Values longer than this get no fuzzy suggestion (difflib is quadratic).
+    MAX_FUZZY = 200
+
+    def __init__(self, ids: set, names: dict):
+        self.ids, self.names = ids, names
+        self.low = {i.lower(): i for i in ids}
+        self.fuzzy = list(ids) if len(ids) <= 20000 else None
+
+    def __call__(self, value: str) -> str:
+        if value in self.names:
+            return f' (that is the name of unit "{_short(self.names[value])}"; use its id)'
+        if value.lower() in self.low:
+            return f' (did you mean "{_short(self.low[value.lower()])}"?)'
+        if self.fuzzy is not None and len(value) <= self.MAX_FUZZY:
+            close = difflib.get_close_matches(value, self.fuzzy, n=1, cutoff=0.8)
+            if close:
+                return f' (did you mean "{_short(close[0])}"?)'
+        return ""
+
+
+def _short(text, n: int = 60) -> str:
+    text = str(text)
+    return text if len(text) <= n else f"{text[:n]}... ({len(text):,} characters)"
+
+
+def _chain(cycle: list[str]) -> str:
+    shown = [_short(c, 40) for c in cycle[:10]]
+    if len(cycle) > 10:
+        return " -> ".join(shown) + f" -> ... ({len(cycle):,} units) -> {shown[0]}"
+    return " -> ".join(shown + [shown[0]])
 
 
 def _find_cycles(parent: dict) -> list[list[str]]:
@@ -159,6 +246,76 @@ def _find_cycles(parent: dict) -> list[list[str]]:
         for n in walk:
             state[n] = 2
     return cycles
+
+
+def _hidden_characters(col: _Collector, frame, id_columns, text_columns):
+    """Flag invisible characters, each at its row and column.
+
+    In an id any of them is an error (ids must read exactly as typed); in
+    names and other text a bidi control is an error (it makes text read
+    differently from what it says) and another invisible character a warning.
+    """
+    for column in [*id_columns, *text_columns]:
+        if column not in frame:
+            continue
+        is_id = column in id_columns
+        pattern = _ID_HIDDEN_RE if is_id else _HIDDEN_RE
+        text = _text(frame, column)
+        hit = text.str.contains(pattern).fillna(False).astype(bool)
+        if not hit.any():
+            continue
+        severe = hit if is_id else hit & text.str.contains(_BIDI_RE).fillna(False).astype(bool)
+
+        def message(v, pattern=pattern, is_id=is_id, severe=True):
+            v = str(v)
+            ch = (_BIDI_RE.search(v) or pattern.search(v)).group()
+            name = unicodedata.name(ch, "a format character")
+            why = (
+                "ids must read exactly as they are typed"
+                if is_id
+                else "it makes text read differently from what it says"
+                if severe
+                else "it cannot be seen"
+            )
+            return (
+                f"contains the invisible character U+{ord(ch):04X} ({name}) at position "
+                f"{v.index(ch) + 1}: remove it ({why})"
+            )
+
+        col.rows(ERROR, "invisible_character", severe, column, message)
+        col.rows(
+            WARNING,
+            "invisible_character",
+            hit & ~severe,
+            column,
+            functools.partial(message, severe=False),
+        )
+
+
+def _look_alikes(col: _Collector, ids: pd.Series, first_row: dict):
+    """Warn about ids that differ only in case, width or compatibility forms ("Ann", "ＡＮＮ")."""
+    distinct = ids[(ids != "") & ~ids.duplicated()]
+    folded = distinct.str.normalize("NFKC").str.casefold()
+    clash = folded.duplicated(keep=False)
+    if not clash.any():
+        return
+    first: dict[str, str] = {}
+    for i, k in zip(distinct[clash], folded[clash], strict=False):
+        first.setdefault(k, i)
+    mask = pd.Series(False, index=ids.index)
+    later = clash & folded.duplicated(keep="first")
+    mask[later[later].index] = True
+    key = dict(zip(distinct, folded, strict=False))
+    col.rows(
+        WARNING,
+        "look_alike_id",
+        mask,
+        "id",
+        lambda v: (
+            f'looks like id "{_short(first[key[v]])}" (row {first_row[first[key[v]]]}): '
+            "they differ only in case, width or compatibility characters"
+        ),
+    )
 
 
 # ------------------------------------------------------------------------ units
@@ -195,6 +352,9 @@ def _units(raw: RawTable, col: _Collector):
     valid = set(ids[ids != ""])
     kind_of = dict(zip(ids, kinds, strict=False))
     by_name = {n: i for n, i in zip(names, ids, strict=False) if n != i}
+    suggest = _Suggester(valid, by_name)
+    _hidden_characters(col, f, ["id"], ["name", "role", "location"])
+    _look_alikes(col, ids, first_row)
 
     parents = _text(f, "parent")
     unknown_parent = (parents != "") & ~parents.isin(valid)
@@ -203,7 +363,7 @@ def _units(raw: RawTable, col: _Collector):
         "unknown_id",
         unknown_parent,
         "parent",
-        lambda v: "no unit has this id" + _suggest_id(v, valid, by_name),
+        lambda v: "no unit has this id" + suggest(v),
     )
     parent_kind = parents.map(kind_of)
     for kind, allowed in ALLOWED_PARENT_KINDS.items():
@@ -217,7 +377,7 @@ def _units(raw: RawTable, col: _Collector):
             def msg(v, kind=kind, allowed=allowed):
                 return (
                     f"a {kind} cannot belong to a "
-                    f"{kind_of.get(v)} ({v}); expected a " + " or ".join(allowed)
+                    f"{kind_of.get(v)} ({_short(v)}); expected a " + " or ".join(allowed)
                 )
 
         col.rows(ERROR, "bad_parent", bad, "parent", msg)
@@ -238,7 +398,7 @@ def _units(raw: RawTable, col: _Collector):
         col.add(
             ERROR,
             "cycle",
-            "the parent chain loops: " + " -> ".join(cycle + [cycle[0]]),
+            "the parent chain loops: " + _chain(cycle),
             k,
             "parent",
             ids.iloc[k],
@@ -251,7 +411,7 @@ def _units(raw: RawTable, col: _Collector):
         "unknown_id",
         unknown_mgr,
         "manager",
-        lambda v: "no unit has this id" + _suggest_id(v, valid, by_name),
+        lambda v: "no unit has this id" + suggest(v),
     )
     not_person = (managers != "") & ~unknown_mgr & (managers.map(kind_of) != "person")
     col.rows(
@@ -259,7 +419,7 @@ def _units(raw: RawTable, col: _Collector):
         "bad_manager",
         not_person,
         "manager",
-        lambda v: f"a manager must be a person; {v} is a {kind_of.get(v)}",
+        lambda v: f"a manager must be a person; {_short(v)} is a {kind_of.get(v)}",
     )
     mgr_map = {i: (m or None) for i, m in zip(ids, managers, strict=False) if i}
     for cycle in _find_cycles(mgr_map):
@@ -267,7 +427,7 @@ def _units(raw: RawTable, col: _Collector):
         col.add(
             ERROR,
             "cycle",
-            "the reporting line loops: " + " -> ".join(cycle + [cycle[0]]),
+            "the reporting line loops: " + _chain(cycle),
             k,
             "manager",
             ids.iloc[k],
@@ -304,6 +464,7 @@ def _department_of(units: pd.DataFrame) -> pd.Series:
 def _handoffs(raw: RawTable, col: _Collector, unit_ids: set, names: dict):
     f = raw.frame
     prov, cust = _text(f, "provider"), _text(f, "customer")
+    suggest = _Suggester(unit_ids, names) if unit_ids is not None else None
     for name, s in (("provider", prov), ("customer", cust)):
         col.rows(ERROR, "missing_value", s == "", name, f"every handoff needs a {name} unit id")
         if unit_ids is not None:
@@ -312,7 +473,7 @@ def _handoffs(raw: RawTable, col: _Collector, unit_ids: set, names: dict):
                 "unknown_id",
                 (s != "") & ~s.isin(unit_ids),
                 name,
-                lambda v: "no unit has this id" + _suggest_id(v, unit_ids, names),
+                lambda v: "no unit has this id" + suggest(v),
             )
     col.rows(
         ERROR,
@@ -329,6 +490,7 @@ def _handoffs(raw: RawTable, col: _Collector, unit_ids: set, names: dict):
         "deliverable",
         "name what is handed over (e.g. 'signed order')",
     )
+    _hidden_characters(col, f, [], ["deliverable"])
 
     freq = _text(f, "frequency")
     # Parse each distinct word once: a million rows hold a handful of words.
@@ -360,8 +522,8 @@ def _handoffs(raw: RawTable, col: _Collector, unit_ids: set, names: dict):
 
     out = f.copy()
     out["provider"], out["customer"], out["deliverable"], out["frequency"] = prov, cust, deliv, freq
-    for c, (lo, hi) in _NUMERIC.items():
-        out[c] = _numbers(col, f, c, lo, hi)
+    for c, bounds in _NUMERIC.items():
+        out[c] = _numbers(col, f, c, *bounds)
     no_close = _text(f, "closeness") == ""
     col.rows(
         WARNING,
@@ -416,10 +578,16 @@ def _handoffs(raw: RawTable, col: _Collector, unit_ids: set, names: dict):
 
 
 # ------------------------------------------------------------------- deliveries
+#: The date forms accepted: YYYY-MM-DD with an optional time (an Excel date
+#: cell arrives as a date-time). Time zones and other forms are refused.
+_DATE_RE = r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?"
+
+
 def _dates(col: _Collector, f, column, required):
     raw = f[column] if column in f else pd.Series([""] * len(f), dtype=object)
-    text = raw.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v))
-    parsed = pd.to_datetime(text.where(text != "", None), format="ISO8601", errors="coerce")
+    text = raw.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v)).astype(object)
+    form = text.str.fullmatch(_DATE_RE).fillna(False).astype(bool)
+    parsed = pd.to_datetime(text.where(form, None), format="ISO8601", errors="coerce")
     bad = (text != "") & parsed.isna()
     col.rows(
         ERROR,
@@ -428,11 +596,22 @@ def _dates(col: _Collector, f, column, required):
         column,
         "not a date: expected YYYY-MM-DD or YYYY-MM-DD HH:MM (or an Excel date cell)",
     )
+    lo, hi = DATE_RANGE
+    out = parsed.notna() & (
+        (parsed < pd.Timestamp(lo)) | (parsed >= pd.Timestamp(hi) + pd.Timedelta(days=1))
+    )
+    col.rows(
+        ERROR,
+        "out_of_range",
+        out,
+        column,
+        f"out of range: expected a date from {lo.isoformat()} to {hi.isoformat()}",
+    )
     if required:
         col.rows(
             ERROR, "missing_value", text == "", column, f"every delivery needs a {column} date"
         )
-    return parsed.astype("datetime64[ns]")
+    return parsed.where(~out).astype("datetime64[ns]")
 
 
 def _deliveries(raw: RawTable, col: _Collector, handoff_keys):
@@ -467,13 +646,22 @@ def _deliveries(raw: RawTable, col: _Collector, handoff_keys):
 
 
 # ------------------------------------------------------------------------ entry
-def check(raw_tables: dict[str, RawTable], file_problems=()):
+def check(raw_tables: dict[str, RawTable], file_problems=(), *, limits=None):
     """Validate raw tables. Returns ``(tables, problems)`` without raising.
 
-    ``tables`` is None when any problem is an error.
+    ``tables`` is None when any problem is an error. At most
+    ``limits.max_problems`` errors and as many warnings are listed, the rest
+    counted in one closing problem of code ``"more_problems"``.
     """
-    problems = list(file_problems)
-    collectors = {name: _Collector(raw) for name, raw in raw_tables.items()}
+    limits = limits or DEFAULT_LIMITS
+    budget = _Budget(limits.max_problems)
+    problems = []
+    for p in file_problems:
+        if p.code == MORE_PROBLEMS:
+            problems.append(p)  # merged into the closing count below
+        elif budget.take(p.severity, 1):
+            problems.append(p)
+    collectors = {name: _Collector(raw, budget) for name, raw in raw_tables.items()}
     ok = {name: _check_columns(raw, collectors[name]) for name, raw in raw_tables.items()}
     tables = {}
     unit_ids = names = None
@@ -502,11 +690,11 @@ def check(raw_tables: dict[str, RawTable], file_problems=()):
 
     errors = [p for p in problems if p.severity == ERROR]
     if errors or not all(t in tables for t in REQUIRED_TABLES):
-        return None, problems
+        return None, cap_problems(problems, limits.max_problems, budget.more)
 
     units = tables["units"]
     units["department"] = _department_of(units)
-    problems += _structure_warnings(units, tables["handoffs"], raw_tables["units"])
+    problems += _structure_warnings(units, tables["handoffs"], raw_tables["units"], budget)
     if "deliveries" not in tables:
         tables["deliveries"] = pd.DataFrame(
             {
@@ -518,11 +706,11 @@ def check(raw_tables: dict[str, RawTable], file_problems=()):
                 "lead_days": pd.Series(dtype=float),
             }
         )
-    return tables, problems
+    return tables, cap_problems(problems, limits.max_problems, budget.more)
 
 
-def _structure_warnings(units, handoffs, raw_units):
-    col = _Collector(raw_units)
+def _structure_warnings(units, handoffs, raw_units, budget=None):
+    col = _Collector(raw_units, budget)
     ids = units["id"]
     involved = set(handoffs["provider"]) | set(handoffs["customer"])
     # A unit is connected if it, or anything inside it, takes part in a handoff.
@@ -563,9 +751,9 @@ def _structure_warnings(units, handoffs, raw_units):
     return col.items
 
 
-def validate(raw_tables: dict[str, RawTable], file_problems=()):
+def validate(raw_tables: dict[str, RawTable], file_problems=(), *, limits=None):
     """Validate raw tables; return ``(tables, warnings)`` or raise ValidationError."""
-    tables, problems = check(raw_tables, file_problems)
+    tables, problems = check(raw_tables, file_problems, limits=limits)
     errors = [p for p in problems if p.severity == ERROR]
     warnings = [p for p in problems if p.severity == WARNING]
     if tables is None:

@@ -19,22 +19,43 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..exceptions import ERROR, WARNING, Problem
-from .readers import RawTable, _decode, _read_csv_text
+from ..exceptions import ERROR, WARNING, Problem, cap_problems
+from ..schema import DEFAULT_LIMITS, Limits
+from .readers import RawTable, _Bytes, _decode, _names, _read_csv_text, _Refused
 
 __all__ = ["read_network"]
 
 
-def _read(path: Path, name: str, encoding):
-    if not path.exists():
-        return None, [Problem(ERROR, "missing_file", f"no such file: {path}", str(path))]
-    text, probs = _decode(path.read_bytes(), path.name, encoding)
+def _read(path: Path, name: str, encoding, limits: Limits, budget: _Bytes):
+    try:
+        if not path.exists():
+            return None, [Problem(ERROR, "missing_file", f"no such file: {path}", str(path))]
+        what = "folder" if path.is_dir() else None if path.is_file() else "special file"
+        if what:
+            return None, [
+                Problem(
+                    ERROR,
+                    "not_a_file",
+                    f"{path} is a {what}; expected a CSV (or whitespace-separated .txt) file",
+                    str(path),
+                )
+            ]
+        budget.take(path.stat().st_size, f'"{path.name}"')
+        data = path.read_bytes()
+    except _Refused as exc:
+        return None, exc.problems
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        return None, [Problem(ERROR, "unreadable", f"cannot be read: {reason}", str(path))]
+    text, probs = _decode(data, path.name, encoding)
+    del data
     if text is None:
         return None, probs
-    if path.suffix.lower() == ".txt" or ("," not in text.splitlines()[0]):
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    if path.suffix.lower() == ".txt" or "," not in first:
         # Whitespace-separated lists such as Opsahl's .txt files.
         text = "\n".join(",".join(line.split()) for line in text.splitlines())
-    raw, p2 = _read_csv_text(text, name, path.name)
+    raw, p2 = _read_csv_text(text, name, path.name, limits)
     return raw, probs + p2
 
 
@@ -47,7 +68,7 @@ def _column(raw: RawTable, wanted: str | None, fallbacks, what, problems, requir
             Problem(
                 ERROR,
                 "missing_column",
-                f'no column "{wanted}" ({what}); columns are: {", ".join(cols)}',
+                f'no column "{wanted}" ({what}); columns are: {_names(cols)}',
                 raw.source,
                 raw.name,
                 None,
@@ -64,7 +85,7 @@ def _column(raw: RawTable, wanted: str | None, fallbacks, what, problems, requir
             Problem(
                 ERROR,
                 "missing_column",
-                f"cannot tell which column is the {what}; columns are: {', '.join(cols)}",
+                f"cannot tell which column is the {what}; columns are: {_names(cols)}",
                 raw.source,
                 raw.name,
             )
@@ -83,6 +104,7 @@ def read_network(
     reports_to=None,
     relation=None,
     encoding=None,
+    limits=None,
 ):
     """Read a research network as raw organization tables.
 
@@ -108,6 +130,11 @@ def read_network(
         Edge list of ``source`` reports to ``target``: becomes the manager column.
     relation : str, optional
         The deliverable name; default the edge file's stem (e.g. ``advice``).
+    encoding : str, optional
+        Text encoding of the files (default UTF-8).
+    limits : Limits, optional
+        Bounds on sizes, rows, columns and fields (the files together count
+        against ``max_bytes``); default :data:`~orggraph.schema.DEFAULT_LIMITS`.
 
     Returns
     -------
@@ -116,8 +143,10 @@ def read_network(
         File problems, plus warnings for dropped self-ties and people without a unit.
     """
     edges = Path(edges)
+    limits = limits or DEFAULT_LIMITS
+    budget = _Bytes(limits, edges.name)
     problems: list[Problem] = []
-    eraw, probs = _read(edges, "handoffs", encoding)
+    eraw, probs = _read(edges, "handoffs", encoding, limits, budget)
     problems += probs
     if eraw is None:
         return {}, problems
@@ -141,7 +170,11 @@ def read_network(
     provider, customer = (t, s) if direction == "seeks" else (s, t)
     values = e[wcol].astype(str) if wcol else pd.Series(["1"] * len(e))
     loops = (s == t).to_numpy()
-    for i in np.flatnonzero(loops):
+    looped = np.flatnonzero(loops)
+    if len(looped) > limits.max_problems:
+        dropped = {WARNING: len(looped) - limits.max_problems}
+        problems += cap_problems([], limits.max_problems, dropped)
+    for i in looped[: limits.max_problems]:
         problems.append(
             Problem(
                 WARNING,
@@ -174,7 +207,7 @@ def read_network(
     nsource = "nodes"
     nrows = None
     if nodes is not None:
-        nraw, probs = _read(Path(nodes), "units", encoding)
+        nraw, probs = _read(Path(nodes), "units", encoding, limits, budget)
         problems += probs
         if nraw is None:
             return {}, problems
@@ -194,7 +227,7 @@ def read_network(
                     ERROR,
                     "missing_column",
                     f'no column "{unit_column}" to use '
-                    f"as the unit; columns are: {', '.join(attrs.columns)}",
+                    f"as the unit; columns are: {_names(attrs.columns)}",
                     nraw.source,
                     "units",
                     None,
@@ -236,7 +269,7 @@ def read_network(
                     "no_unit",
                     f"{len(missing)} people have no "
                     f"{unit_column} and were put in '{unit_column} unassigned': "
-                    + ", ".join(missing[:10]),
+                    + _names(missing, 10),
                     nsource,
                     "units",
                     None,
@@ -246,7 +279,7 @@ def read_network(
 
     managers = {}
     if reports_to is not None:
-        rraw, probs = _read(Path(reports_to), "reports_to", encoding)
+        rraw, probs = _read(Path(reports_to), "reports_to", encoding, limits, budget)
         problems += probs
         if rraw is not None:
             rs = _column(rraw, None, ["source", "from", "e1"], "source", problems)
@@ -270,7 +303,10 @@ def read_network(
         extra_attrs = attrs.drop(
             columns=[c for c in attrs.columns if c in ("name", "kind", "parent", "manager")]
         )
-        people = people.merge(extra_attrs.astype(str), on="id", how="left").fillna("")
+        # One attribute row per id (a repeated id is reported by validation), so
+        # that the merge keeps one row per person and the row numbers line up.
+        extra_attrs = extra_attrs.astype(str).drop_duplicates("id")
+        people = people.merge(extra_attrs, on="id", how="left").fillna("")
     depts = pd.DataFrame(
         {
             "id": [d for d, _ in dept_rows],
