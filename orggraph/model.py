@@ -224,6 +224,11 @@ class Organization:
         return nx.freeze(g)
 
     @cached_property
+    def names(self) -> dict[str, str]:
+        """Unit id -> display name."""
+        return dict(zip(self._units["id"], self._units["name"], strict=False))
+
+    @cached_property
     def index(self) -> dict[str, int]:
         """Unit id -> vertex index in :meth:`igraph` (the order of ``units``)."""
         return {u: i for i, u in enumerate(self._units["id"])}

@@ -14,14 +14,15 @@ from .analysis import KINDS
 
 __all__ = ["to_dict", "to_json", "to_text", "to_markdown", "SCHEMA"]
 
-SCHEMA = 1
+SCHEMA = 2
 
 
 def _num(v):
     if hasattr(v, "item"):
         v = v.item()
     if isinstance(v, float):
-        return None if math.isnan(v) else round(v, 6)
+        # JSON has no NaN or Infinity: both become null.
+        return None if not math.isfinite(v) else round(v, 6)
     return v
 
 
@@ -103,10 +104,16 @@ def to_dict(analysis, org, *, top=None) -> dict:
             "findings": len(analysis.findings),
             **{k: sum(f.kind == k for f in analysis.findings) for k in KINDS},
         },
+        "totals": {k: dict(analysis.totals.get(k, {"found": 0, "shown": 0})) for k in KINDS},
         "findings": [
             {"rank": i + 1, **f.to_dict(), "subject_names": [names.get(s, s) for s in f.subjects]}
             for i, f in enumerate(findings)
         ],
+        "near_misses": [
+            {**f.to_dict(), "subject_names": [names.get(s, s) for s in f.subjects]}
+            for f in analysis.near_misses
+        ],
+        "organization_mixing": {k: _num(v) for k, v in ei.attrs.get("assortativity", {}).items()},
         "departments": [
             {"department": d, "name": names.get(d, d), **{k: _num(v) for k, v in r.items()}}
             for d, r in ei.iterrows()
@@ -166,6 +173,7 @@ def _evidence_line(ev: dict) -> str:
 
 _PLURAL = {
     "silo": "silos",
+    "blocks": "separate blocks",
     "bottleneck": "bottlenecks",
     "critical_handoff": "critical handoffs",
     "target_not_capable": "targets not capable",
@@ -177,6 +185,7 @@ _PLURAL = {
 
 _SINGULAR = {
     "silo": "silo",
+    "blocks": "separate blocks",
     "bottleneck": "bottleneck",
     "critical_handoff": "critical handoff",
     "target_not_capable": "target not capable",
@@ -193,6 +202,26 @@ def _breakdown(d) -> str:
     return ", ".join(f"{d['counts'][k]} {words[k]}" for k in KINDS if k in core or d["counts"][k])
 
 
+def _limited(d) -> list[str]:
+    """Kinds where more crossed the line than are shown (max_per_kind)."""
+    return [
+        f"{t['found']} {_PLURAL[k]} crossed the line, the {t['shown']} strongest shown"
+        for k, t in d["totals"].items()
+        if t["found"] > t["shown"]
+    ]
+
+
+def _near_lines(d) -> list[str]:
+    """What came closest, for the kinds with no finding (flat organization vs nothing found)."""
+    out = []
+    for f in d["near_misses"]:
+        out.append(
+            f"{_SINGULAR[f['kind']]}: {', '.join(f['subject_names'][:3])} came closest at "
+            f"{f['ratio']:.0%} of the line: {f['measure']}."
+        )
+    return out
+
+
 def to_text(analysis, org, *, top=10) -> str:
     """A ranked report for a terminal."""
     d = to_dict(analysis, org, top=top)
@@ -200,6 +229,7 @@ def to_text(analysis, org, *, top=10) -> str:
         f"orggraph analysis of {d['organization']}",
         f"{d['counts']['findings']} findings: {_breakdown(d)}"
         + (f" (showing the top {top})" if top and top < d["counts"]["findings"] else ""),
+        *[f"  ({x})" for x in _limited(d)],
         "",
     ]
     for f in d["findings"]:
@@ -208,8 +238,14 @@ def to_text(analysis, org, *, top=10) -> str:
             f"(score {f['score']:.2f})"
         )
         lines.append(f"    {f['summary']}")
+        lines.append(f"    why: {f['measure']}")
         lines.append(f"    evidence: {_evidence_line(f['evidence'])}")
         lines.append(f"    action: {f['action']}")
+        lines.append("")
+    near = _near_lines(d)
+    if near:
+        lines.append("Nothing crossed the line for these kinds; closest:")
+        lines += [f"  - {x}" for x in near]
         lines.append("")
     c = d["communities"]
     lines.append(
@@ -223,16 +259,26 @@ def to_text(analysis, org, *, top=10) -> str:
             + ", ".join(names.get(x, x) for x in c["split_departments"])
         )
     lines.append("")
-    lines.append("Departments (E-I index: -1 keeps to itself, +1 works only with others)")
     lines.append(
-        f"  {'department':<24} {'people':>6} {'E-I':>6} {'exp.':>6} {'p':>6} {'partners':>8}"
+        "Departments (inside: share of working ties that stay inside; random: the same "
+        "share if work mixed at random; Coleman: 0 random, 1 closed; odds: times its peers' "
+        "odds of keeping a tie inside)"
     )
-    for r in sorted(d["departments"], key=lambda r: (r["ei"] is None, r["ei"] or 0)):
+    lines.append(
+        f"  {'department':<24} {'people':>6} {'inside':>7} {'random':>7} {'Coleman':>8} "
+        f"{'odds':>6} {'E-I':>6} {'partners':>8}"
+    )
+
+    def pct(v):
+        return "-" if v is None else f"{v:.0%}"
+
+    for r in sorted(d["departments"], key=lambda r: -(r["excess"] or 0)):
+        odds = "-" if r["excess"] is None else f"{math.exp(r['excess']):.1f}x"
+        col = "-" if r["coleman"] is None else f"{r['coleman']:+.2f}"
         ei = "-" if r["ei"] is None else f"{r['ei']:+.2f}"
-        ex = "-" if r["ei_expected"] is None else f"{r['ei_expected']:+.2f}"
-        p = "-" if r["p_value"] is None else f"{r['p_value']:.3f}"
         lines.append(
-            f"  {r['name'][:24]:<24} {r['members']:>6} {ei:>6} {ex:>6} {p:>6} "
+            f"  {r['name'][:24]:<24} {r['members']:>6} {pct(r['internal_share']):>7} "
+            f"{pct(r['expected_share']):>7} {col:>8} {odds:>6} {ei:>6} "
             f"{r['partner_departments']:>8}"
         )
     for p in d["promises"]:
@@ -259,6 +305,7 @@ def to_markdown(analysis, org, *, top=10) -> str:
         f"# orggraph analysis: {d['organization']}",
         "",
         f"{d['counts']['findings']} findings: {_breakdown(d)}.",
+        *[f"({x}.)" for x in _limited(d)],
         "",
         "## Findings",
         "",
@@ -271,24 +318,32 @@ def to_markdown(analysis, org, *, top=10) -> str:
         out.append("")
         out.append(f["summary"])
         out.append("")
+        out.append(f"- **Why:** {f['measure']}")
         out.append(f"- **Evidence:** {_evidence_line(f['evidence'])}")
         out.append(f"- **Action:** {f['action']}")
+        out.append("")
+    near = _near_lines(d)
+    if near:
+        out += ["## What came closest", "", "Nothing crossed the line for these kinds:", ""]
+        out += [f"- {x}" for x in near]
         out.append("")
     out += [
         "## Departments",
         "",
-        "| department | people | E-I | E-I weighted | expected | p | partners | gatekeeper share |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| department | people | inside | at random | Coleman | odds vs peers | E-I | "
+        "partners | gatekeeper share |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
 
     def fmt(v, spec):
         return "-" if v is None else format(v, spec)
 
     for r in d["departments"]:
+        odds = None if r["excess"] is None else math.exp(r["excess"])
         out.append(
-            f"| {r['name']} | {r['members']} | {fmt(r['ei'], '+.2f')} | "
-            f"{fmt(r['ei_weighted'], '+.2f')} | {fmt(r['ei_expected'], '+.2f')} | "
-            f"{fmt(r['p_value'], '.3f')} | {r['partner_departments']} | "
+            f"| {r['name']} | {r['members']} | {fmt(r['internal_share'], '.0%')} | "
+            f"{fmt(r['expected_share'], '.0%')} | {fmt(r['coleman'], '+.2f')} | "
+            f"{fmt(odds, '.1f')} | {fmt(r['ei'], '+.2f')} | {r['partner_departments']} | "
             f"{fmt(r['gatekeeper_share'], '.0%')} |"
         )
     c = d["communities"]

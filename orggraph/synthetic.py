@@ -14,7 +14,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["generate", "write_generated"]
+__all__ = [
+    "generate",
+    "write_generated",
+    "plant_silo",
+    "plant_bottleneck",
+    "rewire",
+    "shuffle_departments",
+    "flat",
+]
 
 _DEPARTMENT_NAMES = [
     "Sales",
@@ -270,3 +278,189 @@ def write_generated(tables: dict, out) -> Path:
     for name, df in tables.items():
         df.to_csv(out / f"{name}.csv", index=False)
     return out
+
+
+def _people_by_department(tables) -> pd.Series:
+    units = tables["units"]
+    parent = dict(zip(units["id"], units["parent"], strict=False))
+    kind = dict(zip(units["id"], units["kind"], strict=False))
+
+    def top(u):
+        while parent.get(u):
+            u = parent[u]
+        return u
+
+    people = units.loc[units["kind"] == "person", "id"]
+    return pd.Series([top(u) for u in people], index=people.to_numpy()).where(
+        lambda s: s.map(kind) == "department"
+    )
+
+
+def plant_silo(tables: dict, department: str, *, keep: float = 0.2, seed: int = 0) -> dict:
+    """Cut a department's crossing handoffs to the share ``keep`` (a planted silo).
+
+    Of the handoffs between a member of ``department`` and anyone outside it
+    (the external customer excepted), a random ``keep`` share is kept, seeded.
+    Returns new tables; deliveries of removed handoffs go too.
+    """
+    rng = np.random.default_rng(seed)
+    dept = _people_by_department(tables)
+    h = tables["handoffs"]
+    pd_, cd_ = h["provider"].map(dept), h["customer"].map(dept)
+    crossing = (pd_ != cd_) & ((pd_ == department) | (cd_ == department)) & cd_.notna()
+    idx = np.flatnonzero(crossing.to_numpy())
+    kept = rng.choice(idx, size=int(round(keep * len(idx))), replace=False)
+    drop = np.zeros(len(h), dtype=bool)
+    drop[np.setdiff1d(idx, kept)] = True
+    return _without(tables, h[~drop])
+
+
+def plant_bottleneck(tables: dict, a: str, b: str, *, ties: int = 6, seed: int = 0) -> tuple:
+    """Make one person of department ``a`` the only way work passes between ``a`` and ``b``.
+
+    Every handoff between members of the two departments is rerouted: its
+    end in ``a`` becomes one member of ``a`` (not its head), so the same
+    work flows, all of it through that person; duplicates merge. If fewer
+    than ``ties`` handoffs result in either direction, new ones to random
+    members of ``b`` make up the difference. Returns ``(tables, person id)``.
+    """
+    rng = np.random.default_rng(seed)
+    dept = _people_by_department(tables)
+    h = tables["handoffs"].copy()
+    pd_, cd_ = h["provider"].map(dept), h["customer"].map(dept)
+    members_a = dept.index[dept == a].to_numpy()
+    members_b = dept.index[dept == b].to_numpy()
+    person = str(rng.choice(members_a[1:]))
+    out = (pd_ == a) & (cd_ == b)
+    back = (pd_ == b) & (cd_ == a)
+    h.loc[out, "provider"] = person
+    h.loc[back, "customer"] = person
+    extra = []
+    for direction, mask in (("out", out), ("back", back)):
+        have = set(h.loc[mask, "customer" if direction == "out" else "provider"])
+        need = max(0, min(ties, len(members_b)) - len(have))
+        pool = [m for m in members_b if m not in have]
+        for m in rng.choice(pool, size=min(need, len(pool)), replace=False):
+            extra.append((person, m) if direction == "out" else (m, person))
+    if extra:
+        new = pd.DataFrame(extra, columns=["provider", "customer"]).assign(
+            deliverable="order",
+            closeness=3,
+            frequency="weekly",
+            importance=3,
+            satisfaction=3,
+            sla_days="",
+        )
+        h = pd.concat([h, new], ignore_index=True)
+    h = h.drop_duplicates(["provider", "customer", "deliverable"])
+    return _without(tables, h), person
+
+
+def _without(tables, handoffs) -> dict:
+    keys = set(
+        zip(handoffs["provider"], handoffs["customer"], handoffs["deliverable"], strict=False)
+    )
+    d = tables["deliveries"]
+    keep = [k in keys for k in zip(d["provider"], d["customer"], d["deliverable"], strict=False)]
+    return {
+        "units": tables["units"],
+        "handoffs": handoffs.reset_index(drop=True),
+        "deliveries": d[keep],
+    }
+
+
+def rewire(tables: dict, *, seed: int = 0, swaps: int = 10) -> dict:
+    """A degree-preserving null model: handoffs rewired at random, departments kept.
+
+    Person-to-person handoffs are rewired by ``swaps`` x (number of handoffs)
+    double-edge swaps (igraph's ``rewire``, simple graphs), which keeps every
+    person's number of providers and customers; handoff attributes travel
+    with the edge. Handoffs to the external customer are left alone.
+    Deliveries are dropped (they belong to the old pairs).
+    """
+    import random
+
+    import igraph as ig
+
+    h = tables["handoffs"]
+    units = tables["units"]
+    people = set(units.loc[units["kind"] == "person", "id"])
+    inner = h["provider"].isin(people) & h["customer"].isin(people)
+    hi = h[inner].drop_duplicates(["provider", "customer"]).reset_index(drop=True)
+    ids = pd.Index(sorted(set(hi["provider"]) | set(hi["customer"])))
+    g = ig.Graph(
+        n=len(ids),
+        edges=list(
+            zip(ids.get_indexer(hi["provider"]), ids.get_indexer(hi["customer"]), strict=False)
+        ),
+        directed=True,
+    )
+    random.seed(seed)
+    ig.set_random_number_generator(random)
+    g.rewire(n=swaps * g.ecount(), allowed_edge_types="simple")
+    el = np.array(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    rewired = hi.assign(provider=ids[el[:, 0]], customer=ids[el[:, 1]])
+    out = pd.concat([rewired, h[~inner]], ignore_index=True)
+    return {"units": units, "handoffs": out, "deliveries": tables["deliveries"].iloc[0:0]}
+
+
+def shuffle_departments(tables: dict, *, seed: int = 0) -> dict:
+    """A label null model: people's teams (and so departments) shuffled, handoffs kept."""
+    rng = np.random.default_rng(seed)
+    units = tables["units"].copy()
+    people = units["kind"] == "person"
+    units.loc[people, "parent"] = rng.permutation(units.loc[people, "parent"].to_numpy())
+    units.loc[people, "manager"] = ""
+    return {"units": units, "handoffs": tables["handoffs"], "deliveries": tables["deliveries"]}
+
+
+def flat(
+    people: int, *, seed: int = 0, per_person: int = 10, departments: int | None = None
+) -> dict:
+    """A flat random organization: handoffs between random people, random departments.
+
+    Every person hands work to ``per_person`` others chosen at random
+    (Erdos-Renyi-like, no structure at all); departments are labels drawn at
+    random. Nothing here should be a finding; it measures false alarms.
+    """
+    rng = np.random.default_rng(seed)
+    k = departments or int(np.clip(round(people**0.5 / 2.5), 4, 400))
+    dept = rng.integers(0, k, people)
+    pid = np.array([f"P{i:06d}" for i in range(people)])
+    src = np.repeat(np.arange(people), per_person)
+    dst = rng.integers(0, people - 1, len(src))
+    dst = np.where(dst >= src, dst + 1, dst)
+    pairs = pd.DataFrame({"s": src, "c": dst}).drop_duplicates()
+    n = len(pairs)
+    units = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "id": [f"D{d:03d}" for d in range(k)],
+                    "name": [f"Department {d + 1}" for d in range(k)],
+                    "kind": "department",
+                    "parent": "",
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "id": pid,
+                    "name": [f"Person {i + 1}" for i in range(people)],
+                    "kind": "person",
+                    "parent": [f"D{d:03d}" for d in dept],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    handoffs = pd.DataFrame(
+        {
+            "provider": pid[pairs["s"]],
+            "customer": pid[pairs["c"]],
+            "deliverable": "work",
+            "closeness": rng.integers(1, 6, n),
+            "frequency": _FREQ[rng.integers(0, 5, n)],
+        }
+    )
+    empty = pd.DataFrame(columns=["provider", "customer", "deliverable", "requested", "delivered"])
+    return {"units": units, "handoffs": handoffs, "deliveries": empty}

@@ -20,25 +20,26 @@ def invoke(*args):
 
 @pytest.fixture(scope="module")
 def report():
-    r = invoke("analyze", HS, "--format", "json", "--top", "8")
+    r = invoke("analyze", HS, "--format", "json", "--top", "10")
     assert r.exit_code == 0, r.output
     return json.loads(r.output)
 
 
 def test_planted_problems_come_out_on_top(report):
-    top = report["findings"][:6]
+    top = report["findings"][:10]
     subjects = [tuple(f["subjects"]) for f in top]
     assert ("OPS-PLN",) in subjects  # Dana Whitfield, the production planner
     assert ("PD",) in subjects and ("IT",) in subjects  # the two silos
     assert ("SAL", "OPS") in subjects  # Sales -> Operations at arm's length
+    assert ("OPS-09", "CUST") in subjects  # the 15-day promise
+    assert subjects[0] == ("PD",)  # Product Development: 97% of its ties inside
     dana = next(f for f in top if f["subjects"] == ["OPS-PLN"])
-    assert dana["kind"] == "bottleneck" and dana["severity"] == "high"
+    assert dana["kind"] == "bottleneck" and dana["severity"] == "medium"
     assert dana["evidence"]["betweenness"] == report["top_betweenness"][0]["betweenness"]
     assert "Dana Whitfield" in dana["summary"]
 
 
 def test_json_schema(report):
-    assert report["schema"] == 1
     assert {
         "organization",
         "seed",
@@ -62,26 +63,31 @@ def test_json_schema(report):
         "summary",
         "evidence",
         "action",
+        "measure",
+        "ratio",
     }
-    assert len(report["findings"]) == 8
+    assert len(report["findings"]) == 10
+    assert report["schema"] == 2 and {"totals", "near_misses"} <= set(report)
 
 
 def test_text_and_markdown():
     text = invoke("analyze", HS, "--top", "3").output
-    assert text.count("[HIGH]") == 3 and "Departments (E-I index" in text
+    assert text.count("    why: ") == 3 and "Departments (inside:" in text
     md = invoke("analyze", HS, "--format", "markdown", "--top", "3").output
     assert md.startswith("# orggraph analysis") and "| Product Development |" in md
 
 
 def test_thresholds_from_option_and_toml(tmp_path):
     strict = json.loads(
-        invoke("analyze", HS, "--format", "json", "--threshold", "silo_ei_max=-0.95").output
+        invoke("analyze", HS, "--format", "json", "--threshold", "silo_odds_ratio_min=50").output
     )
     assert strict["counts"]["silo"] == 0
+    # Nothing crossed: the department that came closest is named.
+    assert [f["subjects"] for f in strict["near_misses"] if f["kind"] == "silo"] == [["PD"]]
     cfg = tmp_path / "orggraph.toml"
-    cfg.write_text("[thresholds]\nsilo_ei_max = -0.5\n")
+    cfg.write_text("[thresholds]\nsilo_odds_ratio_min = 1.2\n")
     loose = json.loads(invoke("analyze", HS, "--format", "json", "--config", cfg).output)
-    assert loose["thresholds"]["silo_ei_max"] == -0.5
+    assert loose["thresholds"]["silo_odds_ratio_min"] == 1.2
     assert loose["counts"]["silo"] > 2
 
 

@@ -2,32 +2,37 @@
 
 Where to look:
 
-- ``silos.py``: department mixing matrices, E-I index with permutation test,
-  communities (Leiden/Louvain) against the formal departments;
-- ``bottlenecks.py``: betweenness, strength, partners, Burt's constraint and
-  effective size, Gould & Fernandez brokerage, key-person (removal) risk;
-- ``handoffs.py``: edge betweenness, bridges, the way to the customer, SLA
-  breach rates and the criticality score;
+- ``silos.py``: department mixing, E-I index, Coleman homophily against
+  random mixing and against peer departments, assortativity, communities
+  (Leiden/Louvain) against the formal departments;
+- ``bottlenecks.py``: betweenness and its outliers, strength, partners,
+  Burt's constraint and effective size, Gould & Fernandez brokerage, sole
+  links between departments, key-person (removal) risk;
+- ``handoffs.py``: edge betweenness and its outliers, bridges, SLA breach
+  rates and the criticality ratio;
 - ``capability.py``: lead-time capability against internal SLAs, the value
   stream into the external customer and its simulated promise, alignment
   gaps, internal customer satisfaction;
-- ``findings.py``: the Finding record and the thresholds.
+- ``findings.py``: the Finding record, the thresholds and :func:`rank`, the
+  one place where lines, severity and limits apply.
 
-Every finder in :data:`FINDERS` has the same signature
-``find(org, *, thresholds, seed, tables) -> list[Finding]`` and shares the
-``tables`` dict so that no table is computed twice.
+:func:`analyze` computes every table once into a frozen :class:`Analysis`;
+every finder in :data:`FINDERS` is a pure function
+``find(org, result, thresholds) -> list[Finding]`` of those tables.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 
 from . import bottlenecks, capability, handoffs, silos
-from .findings import SEVERITIES, Finding, Thresholds, load_thresholds
+from .findings import SEVERITIES, Finding, Thresholds, load_thresholds, rank
 
 __all__ = [
     "FINDERS",
+    "KINDS",
     "analyze",
     "Analysis",
     "Finding",
@@ -46,6 +51,7 @@ FINDERS = {
 #: finding kind -> the topic whose finder produces it.
 KINDS = {
     "silo": "silos",
+    "blocks": "silos",
     "bottleneck": "bottlenecks",
     "critical_handoff": "handoffs",
     "target_not_capable": "sla",
@@ -58,26 +64,40 @@ KINDS = {
 FAST_ABOVE = 5000
 #: Source sample for the fast mode.
 FAST_SOURCES = 1000
-#: Permutations of the E-I test in the fast mode.
+#: Permutations of the department-label test in the fast mode.
 FAST_PERMUTATIONS = 499
 
 
-@dataclass
+@dataclass(frozen=True)
 class Analysis:
-    """The result of :func:`analyze`: ranked findings, the tables behind them, timings."""
+    """The result of :func:`analyze`, computed once and read-only.
+
+    Attributes
+    ----------
+    findings : tuple of Finding
+        Past their line, ranked by score, at most ``max_per_kind`` per kind.
+    near_misses : tuple of Finding
+        For each kind without a finding, the candidate that came closest.
+    totals : dict
+        kind -> ``{"found": crossed the line, "shown": kept}``.
+    tables : mapping
+        Name -> the table behind the findings (read-only mapping).
+    """
 
     organization: str
-    findings: list[Finding]
-    tables: dict = field(repr=False)
+    findings: tuple
+    tables: MappingProxyType = field(repr=False)
     communities: dict = field(repr=False)
     timings: dict
     estimates: dict
     thresholds: Thresholds
     seed: int
+    near_misses: tuple = ()
+    totals: dict = field(default_factory=dict)
 
 
 def analyze(org, *, thresholds=None, seed=0, fast="auto", sources=None, progress=None) -> Analysis:
-    """Run every analysis and return the ranked findings with their tables.
+    """Run every analysis once and return the ranked findings with their tables.
 
     Parameters
     ----------
@@ -111,12 +131,19 @@ def analyze(org, *, thresholds=None, seed=0, fast="auto", sources=None, progress
         timings[name] = time.perf_counter() - start
         return result
 
-    # The fast mode trades resolution for time where it hardly matters: p-values from
-    # FAST_PERMUTATIONS shuffles (smallest 0.002), removal impact for the top 3 from
-    # 200 sampled sources.
+    # The fast mode trades resolution for time where it hardly matters: the
+    # permutation test's z-scores from FAST_PERMUTATIONS shuffles, removal impact
+    # for the top 3 from 200 sampled sources.
     permutations = min(t.permutations, FAST_PERMUTATIONS) if sample else t.permutations
     tables["ei_index"] = step(
-        "E-I index", lambda: silos.ei_index(org, permutations=permutations, seed=seed)
+        "E-I index",
+        lambda: silos.ei_index(
+            org,
+            permutations=permutations,
+            seed=seed,
+            min_group=t.min_group_size,
+            min_peers=t.silo_min_peers,
+        ),
     )
     tables["mixing_weight"] = step("mixing", lambda: silos.mixing_matrix(org, value="weight"))
     tables["mixing_closeness"] = silos.mixing_matrix(org, value="closeness")
@@ -124,34 +151,51 @@ def analyze(org, *, thresholds=None, seed=0, fast="auto", sources=None, progress
     tables["centrality"] = step(
         "centrality", lambda: bottlenecks.centrality(org, sample=sample, seed=seed)
     )
+    tables["sole_links"] = step(
+        "sole links",
+        lambda: bottlenecks.sole_links(
+            org,
+            min_group=t.min_group_size,
+            min_ties=t.sole_link_min_ties,
+            min_share=t.sole_link_share,
+        ),
+    )
     tables["key_person_risk"] = step(
         "key-person risk",
         lambda: bottlenecks.key_person_risk(
             org,
             seed=seed,
             centrality_table=tables["centrality"],
-            top=3 if sample else 10,
-            sample=200 if sample else 300,
+            top=3 if sample else t.key_person_candidates,
+            exact_limit=t.key_person_exact_limit,
+            sample=200 if sample else t.key_person_sample,
+            extra=tables["sole_links"]["person"].tolist(),
         ),
     )
     tables["handoff_criticality"] = step(
         "handoff criticality",
-        lambda: handoffs.handoff_criticality(org, sample=sample, seed=seed),
+        lambda: handoffs.handoff_criticality(org, sample=sample, seed=seed, thresholds=t),
     )
     tables["capability"] = step(
         "capability", lambda: capability.capability(org, min_deliveries=t.min_deliveries)
     )
     tables["internal_satisfaction"] = capability.internal_satisfaction(org, min_raters=t.min_raters)
     tables["alignment_gaps"] = capability.alignment_gaps(org, gap=t.alignment_gap)
-    found: list[Finding] = []
-    for kind, finder in FINDERS.items():
-        found += step(
-            f"{kind} findings",
-            lambda finder=finder: finder(org, thresholds=t, seed=seed, tables=tables),
-        )
-    found.sort(key=lambda f: (-f.score, f.kind, f.subjects))
+    tables["promises"] = step(
+        "promise simulation",
+        lambda: capability.promises(
+            org, min_deliveries=t.min_deliveries, runs=t.simulation_runs, seed=seed
+        ),
+    )
     estimates = {}
     info = tables["centrality"].attrs.get("betweenness", {})
     if "sources" in info:
         estimates["betweenness"] = info
-    return Analysis(org.name, found, tables, comm, timings, estimates, t, seed)
+    result = Analysis(org.name, (), MappingProxyType(tables), comm, timings, estimates, t, seed)
+    candidates: list[Finding] = []
+    for topic, finder in FINDERS.items():
+        candidates += step(f"{topic} findings", lambda finder=finder: finder(org, result, t))
+    ranked = rank(candidates, t, KINDS)
+    return replace(
+        result, findings=ranked.findings, near_misses=ranked.near_misses, totals=ranked.totals
+    )

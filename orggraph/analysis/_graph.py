@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Actors", "actors"]
+__all__ = ["Actors", "actors", "active_graph"]
+
+# Graph views live beside the frozen Organization, never inside it: keyed by the
+# object, dropped with it.
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _cache(org) -> dict:
+    try:
+        return _CACHE.setdefault(org, {})
+    except TypeError:  # not weak-referenceable: no caching
+        return {}
 
 
 @dataclass(frozen=True)
@@ -43,7 +55,7 @@ class Actors:
 
 def actors(org) -> Actors:
     """Internal actors of ``org`` (units other than the external customer that have handoffs)."""
-    cache = org.__dict__.setdefault("_analysis_cache", {})
+    cache = _cache(org)
     if "actors" in cache:
         return cache["actors"]
     g = org.graph
@@ -70,3 +82,38 @@ def actors(org) -> Actors:
     )
     cache["actors"] = result
     return result
+
+
+def active_graph(org):
+    """``(igraph.Graph, ids, group)``: units with handoffs; ``group`` = department index.
+
+    The external customer is included (it is where work ends); edges carry
+    ``weight``, ``distance``, ``closeness``, ``handoffs``, ``importance``,
+    ``satisfaction`` and ``sla_days`` from :attr:`Organization.graph`.
+    """
+    cache = _cache(org)
+    if "active" in cache:
+        return cache["active"]
+    import igraph as ig
+
+    g = org.graph
+    ids = [u for u in org.ids if g.degree(u) > 0]
+    pos = {u: i for i, u in enumerate(ids)}
+    edges = list(g.edges(data=True))
+    ig_g = ig.Graph(n=len(ids), edges=[(pos[a], pos[b]) for a, b, _ in edges], directed=True)
+    ig_g.vs["name"] = ids
+    for attr in (
+        "weight",
+        "distance",
+        "closeness",
+        "handoffs",
+        "importance",
+        "satisfaction",
+        "sla_days",
+    ):
+        ig_g.es[attr] = [d[attr] for _, _, d in edges]
+    depts = [org.department_of(u) for u in ids]
+    codes = {d: i for i, d in enumerate(dict.fromkeys(depts))}
+    group = np.array([codes[d] for d in depts], dtype=np.int64)
+    cache["active"] = (ig_g, ids, group)
+    return cache["active"]

@@ -12,8 +12,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._graph import active_graph, actors
+from .findings import ACTIONS, Finding, score_of
+
 __all__ = [
     "centrality",
+    "flow_outliers",
+    "outlier_line",
+    "sole_links",
     "structural_holes",
     "brokerage",
     "cut_vertices",
@@ -30,36 +36,6 @@ def _units(n) -> str:
 
 def _possessive(name: str) -> str:
     return name + ("'" if name.endswith("s") else "'s")
-
-
-def active_graph(org):
-    """``(igraph.Graph, ids, group)``: units with handoffs; ``group`` = department index."""
-    cache = org.__dict__.setdefault("_analysis_cache", {})
-    if "active" in cache:
-        return cache["active"]
-    import igraph as ig
-
-    g = org.graph
-    ids = [u for u in org.ids if g.degree(u) > 0]
-    pos = {u: i for i, u in enumerate(ids)}
-    edges = list(g.edges(data=True))
-    ig_g = ig.Graph(n=len(ids), edges=[(pos[a], pos[b]) for a, b, _ in edges], directed=True)
-    ig_g.vs["name"] = ids
-    for attr in (
-        "weight",
-        "distance",
-        "closeness",
-        "handoffs",
-        "importance",
-        "satisfaction",
-        "sla_days",
-    ):
-        ig_g.es[attr] = [d[attr] for _, _, d in edges]
-    depts = [org.department_of(u) for u in ids]
-    codes = {d: i for i, d in enumerate(dict.fromkeys(depts))}
-    group = np.array([codes[d] for d in depts], dtype=np.int64)
-    cache["active"] = (ig_g, ids, group)
-    return cache["active"]
 
 
 def _betweenness(g, *, sample, seed):
@@ -88,6 +64,138 @@ def _betweenness(g, *, sample, seed):
         "top": top,
     }
     return est, info
+
+
+def flow_outliers(values, mask=None) -> tuple[np.ndarray, np.ndarray]:
+    """``(multiple, z)``: each value against the organization's own distribution.
+
+    ``multiple`` = value / mean value (1 = an average share of the paths,
+    whatever the organization's size); ``z`` = the robust z-score of
+    ``log(1 + multiple)``: (x - median) / (1.4826 x MAD), the modified
+    z-score of Iglewicz & Hoaglin (1993), for which 3.5 marks an outlier.
+    Where more than half the values tie (MAD = 0) the mean absolute
+    deviation x 1.2533 stands in. ``mask`` selects the values that form the
+    distribution (others are scored against it).
+
+    References
+    ----------
+    Iglewicz, B. & Hoaglin, D. C. (1993). *How to Detect and Handle
+    Outliers.* ASQC Quality Press.
+
+    Examples
+    --------
+    >>> m, z = flow_outliers(np.array([1.0, 1, 1, 1, 2, 10]))
+    >>> [round(float(v), 1) for v in m]
+    [0.4, 0.4, 0.4, 0.4, 0.9, 3.8]
+    """
+    v = np.asarray(values, dtype=float)
+    mask = np.ones(len(v), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    if not mask.any() or v[mask].mean() <= 0:
+        return np.zeros(len(v)), np.zeros(len(v))
+    multiple = v / v[mask].mean()
+    x = np.log1p(multiple)
+    med = np.median(x[mask])
+    spread = 1.4826 * np.median(np.abs(x[mask] - med))
+    if spread <= 0:
+        spread = 1.2533 * np.mean(np.abs(x[mask] - med))
+    z = (x - med) / spread if spread > 0 else np.zeros(len(v))
+    return multiple, z
+
+
+def outlier_line(z_min: float, alpha: float, n: int) -> float:
+    """The robust z a value must reach to be an outlier among ``n``: at least ``z_min``.
+
+    The one-sided normal quantile ``1 - alpha / n`` (a Bonferroni bound):
+    among ``n`` values with no outlier at all, the chance that any passes is
+    at most about ``alpha``, at 20 people as at 100,000.
+
+    Examples
+    --------
+    >>> round(outlier_line(3.5, 0.05, 10_000), 2)
+    4.42
+    """
+    from scipy.stats import norm
+
+    return float(max(z_min, norm.isf(alpha / max(n, 1))))
+
+
+def sole_links(org, *, min_group=5, min_ties=4, min_share=0.8) -> pd.DataFrame:
+    """Department pairs whose direct work runs through one person.
+
+    For every pair of departments with at least ``min_group`` members each
+    and at least ``min_ties`` handoffs between them (either direction), the
+    member of either department on the most of those handoffs, how many
+    (``carried``) and their ``share``. ``expected_share`` is the share the
+    same person has of their department's *other* crossing handoffs (what
+    they would carry of this pair if the pair were like the rest of their
+    work); ``p_value`` is the binomial probability of carrying at least
+    ``carried`` by that share, Holm-adjusted over the pairs tested. Only
+    pairs where the top person reaches ``min_share`` are returned.
+
+    Examples
+    --------
+    >>> from orggraph.analysis._examples import two_departments
+    >>> len(sole_links(two_departments(), min_group=1, min_ties=1))
+    1
+    """
+    from scipy.stats import binom
+
+    from .silos import holm
+
+    a = actors(org)
+    cols = [
+        "department_a",
+        "department_b",
+        "person",
+        "carried",
+        "interface_ties",
+        "share",
+        "expected_share",
+        "p_value",
+    ]
+    gs, gd = a.group[a.src], a.group[a.dst]
+    cross = gs != gd
+    if not cross.any():
+        return pd.DataFrame(columns=cols)
+    sizes = np.bincount(a.group, minlength=len(a.groups))
+    lo, hi = np.minimum(gs[cross], gd[cross]), np.maximum(gs[cross], gd[cross])
+    ends = pd.DataFrame(
+        {
+            "lo": np.r_[lo, lo],
+            "hi": np.r_[hi, hi],
+            "person": np.r_[a.src[cross], a.dst[cross]],
+        }
+    )
+    pair_ties = ends.groupby(["lo", "hi"]).size() // 2
+    carried = ends.groupby(["lo", "hi", "person"]).size().rename("carried").reset_index()
+    carried = carried.sort_values("carried", ascending=False, kind="stable")
+    top = carried.drop_duplicates(["lo", "hi"]).set_index(["lo", "hi"])
+    top["interface_ties"] = pair_ties.reindex(top.index).to_numpy()
+    top = top.reset_index()
+    ok = (
+        (sizes[top["lo"]] >= min_group)
+        & (sizes[top["hi"]] >= min_group)
+        & (top["interface_ties"] >= min_ties)
+    )
+    top = top[ok.to_numpy()].copy()
+    if top.empty:
+        return pd.DataFrame(columns=cols)
+    top["share"] = top["carried"] / top["interface_ties"]
+    # The person's share of their own department's crossing work outside this pair.
+    person_cross = np.bincount(ends["person"], minlength=a.n) // 1
+    dept_cross = np.bincount(a.group[ends["person"].to_numpy()], minlength=len(a.groups))
+    pg = a.group[top["person"].to_numpy()]
+    other_person = person_cross[top["person"].to_numpy()] - top["carried"].to_numpy()
+    other_dept = dept_cross[pg] - top["interface_ties"].to_numpy()
+    top["expected_share"] = (other_person + 0.5) / (np.maximum(other_dept, 0) + 1.0)
+    top["expected_share"] = top["expected_share"].clip(upper=1.0)
+    raw = binom.sf(top["carried"] - 1, top["interface_ties"], top["expected_share"])
+    top["p_value"] = holm(raw)
+    top = top[top["share"] >= min_share]
+    top["department_a"] = [a.groups[i] for i in top["lo"]]
+    top["department_b"] = [a.groups[i] for i in top["hi"]]
+    top["person"] = [a.ids[i] for i in top["person"]]
+    return top[cols].reset_index(drop=True)
 
 
 def structural_holes(org) -> pd.DataFrame:
@@ -182,7 +290,9 @@ def centrality(org, *, sample=None, seed=0) -> pd.DataFrame:
     """Betweenness, strength, partners, structural holes and brokerage per unit.
 
     Columns: ``betweenness`` (weighted on distance, directed, normalized by
-    ``(n-1)(n-2)`` as networkx does), ``in_strength``/``out_strength`` (sum of
+    ``(n-1)(n-2)`` as networkx does), ``flow_multiple`` and ``flow_z`` (the
+    betweenness against the organization's own distribution, see
+    :func:`flow_outliers`), ``in_strength``/``out_strength`` (sum of
     weights received/delivered), ``providers``/``customers`` (distinct units
     it receives from/delivers to), ``constraint``, ``effective_size`` (see
     :func:`structural_holes`), the five brokerage role counts and their total
@@ -220,6 +330,8 @@ def centrality(org, *, sample=None, seed=0) -> pd.DataFrame:
         },
         index=pd.Index(ids, name="unit"),
     )
+    internal = df["kind"].to_numpy() != "external"
+    df["flow_multiple"], df["flow_z"] = flow_outliers(btw, internal)
     df = df.join(structural_holes(org)).join(brokerage(org))
     df.attrs["betweenness"] = info or {"method": "exact (Brandes 2001, igraph)"}
     return df
@@ -245,13 +357,14 @@ def _reach_pairs(g, vertices=None):
 
 
 def key_person_risk(
-    org, *, top=10, exact_limit=2000, sample=300, seed=0, centrality_table=None
+    org, *, top=10, exact_limit=2000, sample=300, seed=0, centrality_table=None, extra=()
 ) -> pd.DataFrame:
     """What breaks if a person (or unit) is gone.
 
     Candidates are the cut vertices of the undirected view (units whose
     removal disconnects the map) and the highest-betweenness units; the
-    ``top`` of them by betweenness are removed one at a time and scored:
+    ``top`` of them by betweenness, plus the units in ``extra``, are removed
+    one at a time and scored:
 
     - ``dependencies_lost``: share of ordered pairs (u, v) where u's work
       reaches v along handoffs before, and no path is left after (pairs
@@ -274,6 +387,8 @@ def key_person_risk(
     btw = c["betweenness"].to_numpy()
     order = [i for i in np.argsort(-btw, kind="stable") if ids[i] not in org.external]
     candidates = ([i for i in order if i in cut] + [i for i in order if i not in cut])[:top]
+    pos = {u: i for i, u in enumerate(ids)}
+    candidates += [pos[u] for u in dict.fromkeys(extra) if u in pos and pos[u] not in candidates]
     if not candidates:
         return pd.DataFrame(
             columns=[
@@ -345,74 +460,79 @@ def key_person_risk(
     return pd.DataFrame(rows).set_index("unit").sort_values("dependencies_lost", ascending=False)
 
 
-def find(org, *, thresholds, seed=0, tables=None, sample=None) -> list:
-    """Bottleneck findings: people (or units) too much passes through or depends on.
+def find(org, result, thresholds) -> list:
+    """Bottleneck candidates: load outliers, sole links and key-person risks.
 
-    Score: the largest of ``betweenness / (2.5 x bottleneck_betweenness)``,
-    ``dependencies_lost / (2 x key_person_dependencies)`` and, for a
-    department's gatekeeper, its share of crossing ties; clipped to [0, 1].
+    Three ways past the line, each against the organization itself:
+
+    - *load*: betweenness at least ``bottleneck_multiple`` times the average
+      and a robust z-score of at least :func:`outlier_line` (ratio: multiple /
+      its line, capped at 2: load alone is at most medium, since a busy
+      person can be helped and a second route exists);
+    - *sole link*: the person on at least ``sole_link_share`` of the
+      handoffs between two departments of ``min_group_size`` or more,
+      carrying at least ``sole_link_min_ties`` of them, more than their
+      other work predicts (Holm p <= ``silo_p_max``); ratio: carried /
+      ``sole_link_min_ties``, summed over the pairs they link alone;
+    - *key person*: removing them leaves at least ``key_person_dependencies``
+      of who-reaches-whom pairs with no path (ratio: lost / line).
+
+    The ratio of a unit is the largest of the three.
     """
-    from .findings import ACTIONS, Finding, severity_of
-    from .silos import ei_index
-
     t = thresholds
-    tables = tables if tables is not None else {}
-    c = tables.get("centrality")
-    if c is None:
-        c = tables["centrality"] = centrality(org, sample=sample, seed=seed)
-    risk = tables.get("key_person_risk")
-    if risk is None:
-        risk = tables["key_person_risk"] = key_person_risk(org, seed=seed, centrality_table=c)
-    ei = tables.get("ei_index")
-    if ei is None:
-        ei = tables["ei_index"] = ei_index(org, permutations=t.permutations, seed=seed)
-    names = dict(zip(org.units["id"], org.units["name"], strict=False))
-    gate = {
-        r["gatekeeper"]: (d, r)
-        for d, r in ei.iterrows()
-        if r["gatekeeper"]
-        and r["external_ties"] >= t.gatekeeper_min_ties
-        and r["gatekeeper_share"] >= t.gatekeeper_share
-    }
+    c = result.tables["centrality"]
+    risk = result.tables["key_person_risk"]
+    links = result.tables["sole_links"]
+    links = links[links["p_value"] <= t.silo_p_max]
+    names = org.names
     external = set(org.external)
+    # Load alone is capped at twice its line (medium at most): a busy person can be
+    # helped; a sole link or key person has no second route and outranks them.
+    load = (c["flow_multiple"] / t.bottleneck_multiple).clip(lower=0, upper=2.0)
+    z_line = outlier_line(t.bottleneck_z, t.outlier_alpha, int((c["kind"] != "external").sum()))
+    load = load.where(c["flow_z"] >= z_line, np.minimum(load, 0.99))
+    dep = (
+        risk["dependencies_lost"].reindex(c.index).fillna(0.0)
+        if len(risk)
+        else pd.Series(0.0, index=c.index)
+    )
+    sole = links.groupby("person")["carried"].sum().reindex(c.index).fillna(0) / max(
+        t.sole_link_min_ties, 1
+    )
+    ratio = pd.concat(
+        [load, dep / t.key_person_dependencies, sole], axis=1, keys=["load", "dep", "sole"]
+    )
+    best = ratio.astype(float).max(axis=1)
+    best = best[[u not in external for u in best.index]]
+    # Everything past the line, and the closest few below it (near misses).
+    chosen = best[best >= 1].index.tolist() + best[best < 1].nlargest(3).index.tolist()
+    info = c.attrs.get("betweenness", {})
     out = []
-    for unit, r in c.iterrows():
-        if unit in external:
-            continue
-        btw = float(r["betweenness"])
-        dep = float(risk["dependencies_lost"].get(unit, 0.0)) if len(risk) else 0.0
-        parts = {
-            "betweenness": btw / (2.5 * t.bottleneck_betweenness),
-            "dependencies": dep / (2 * t.key_person_dependencies),
-        }
-        if unit in gate:
-            parts["gatekeeping"] = float(gate[unit][1]["gatekeeper_share"])
-        flagged = (
-            btw >= t.bottleneck_betweenness or dep >= t.key_person_dependencies or unit in gate
-        )
-        if not flagged:
-            continue
-        score = float(min(1.0, max(parts.values())))
-        if score < t.min_score:
-            continue
+    for unit in chosen:
+        r = c.loc[unit]
+        parts = ratio.loc[unit]
         who = names[unit]
         dept = org.department_of(unit)
         reasons = []
-        if btw >= t.bottleneck_betweenness:
-            reasons.append(f"lies on {btw:.0%} of the shortest working paths between others")
-        reasons.append(
-            f"receives work from {_units(r['providers'])} and delivers to {_units(r['customers'])}"
-        )
-        if unit in gate:
+        if parts["load"] >= 1:
             reasons.append(
-                f"carries {gate[unit][1]['gatekeeper_share']:.0%} of "
-                f"{_possessive(names[dept])} work with other departments"
+                f"lies on {r['flow_multiple']:.1f} times the average person's share of the "
+                f"shortest working paths between others ({r['betweenness']:.1%} of them)"
             )
-        if dep >= t.key_person_dependencies:
+        mine = links[links["person"] == unit]
+        for _, lk in mine.iterrows():
+            other = lk["department_b"] if lk["department_a"] == dept else lk["department_a"]
+            here = lk["department_a"] if other == lk["department_b"] else lk["department_b"]
+            reasons.append(
+                f"is on {int(lk['carried'])} of the {int(lk['interface_ties'])} handoffs "
+                f"between {names[here]} and {names[other]}: their only regular link"
+            )
+        if parts["dep"] >= 1:
             lost = risk.loc[unit]
             pronoun = "them" if r["kind"] == "person" else "it"
             reasons.append(
-                f"without {pronoun} {dep:.0%} of who-reaches-whom dependencies lose every path"
+                f"without {pronoun} {dep[unit]:.0%} of the pairs whose work reaches each "
+                "other lose every route"
                 + (
                     f" and {', '.join(names[d] for d in lost['departments_cut_off'])}"
                     " can no longer reach the customer"
@@ -420,6 +540,9 @@ def find(org, *, thresholds, seed=0, tables=None, sample=None) -> list:
                     else ""
                 )
             )
+        reasons.append(
+            f"receives work from {_units(r['providers'])} and delivers to {_units(r['customers'])}"
+        )
         if r["kind"] == "person":
             summary = f"{who} in {names[dept]} is a bottleneck: "
         elif unit == dept:
@@ -427,8 +550,20 @@ def find(org, *, thresholds, seed=0, tables=None, sample=None) -> list:
         else:
             summary = f"{who} ({r['kind']} in {names[dept]}) is a bottleneck: "
         summary += "; ".join(reasons) + "."
+        measure = (
+            f"{r['flow_multiple']:.1f}x the average share of paths, robust z "
+            f"{r['flow_z']:.1f} (lines {t.bottleneck_multiple:g}x and {z_line:.2f})"
+        )
+        if len(mine):
+            measure += f"; sole link on {int(mine['carried'].sum())} handoffs"
+        if unit in risk.index:
+            measure += (
+                f"; {dep[unit]:.1%} of reach lost on removal (line {t.key_person_dependencies:.0%})"
+            )
         evidence = {
-            "betweenness": btw,
+            "betweenness": float(r["betweenness"]),
+            "flow_multiple": float(r["flow_multiple"]),
+            "flow_z": float(r["flow_z"]),
             "providers": int(r["providers"]),
             "customers": int(r["customers"]),
             "in_strength": float(r["in_strength"]),
@@ -438,29 +573,37 @@ def find(org, *, thresholds, seed=0, tables=None, sample=None) -> list:
             "brokerage": int(r["brokerage"]),
             "gatekeeper_role": int(r["gatekeeper"]),
             "representative_role": int(r["representative"]),
+            "sole_link_pairs": len(mine),
         }
         if unit in risk.index:
             evidence |= {
                 "cut_vertex": bool(risk.loc[unit, "cut_vertex"]),
-                "dependencies_lost": dep,
+                "dependencies_lost": float(dep[unit]),
                 "department_pairs_lost": float(risk.loc[unit, "department_pairs_lost"]),
                 "cut_off_from_customer": int(risk.loc[unit, "cut_off_from_customer"]),
             }
-        if unit in gate:
-            evidence["gatekeeper_share"] = float(gate[unit][1]["gatekeeper_share"])
-        info = c.attrs.get("betweenness", {})
         if "sources" in info:
             evidence["betweenness_estimate"] = (
                 f"sampled {info['sources']} of {info['of']} sources; split-half top-"
                 f"{info['top']} overlap {info['split_half_top_overlap']:.0%}"
             )
-        backup = "backup" if r["kind"] == "person" else "unit_backup"
-        action = (
-            ACTIONS["gatekeeper"].format(dept=names[dept], who=who)
-            if unit in gate and parts["gatekeeping"] == max(parts.values())
-            else ACTIONS[backup].format(who=who)
-        )
+        if len(mine) and parts["sole"] == parts.max():
+            lk = mine.iloc[0]
+            action = ACTIONS["sole_link"].format(
+                a=names[lk["department_a"]], b=names[lk["department_b"]], who=who
+            )
+        else:
+            action = ACTIONS["backup" if r["kind"] == "person" else "unit_backup"].format(who=who)
         out.append(
-            Finding("bottleneck", severity_of(score, t), score, (unit,), summary, evidence, action)
+            Finding(
+                "bottleneck",
+                "",
+                score_of(float(best[unit])),
+                (unit,),
+                summary,
+                evidence,
+                action,
+                measure,
+            )
         )
     return out

@@ -10,12 +10,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .findings import ACTIONS, Finding, score_of
+
 __all__ = [
     "capability",
     "value_stream",
     "simulate_promise",
     "alignment_gaps",
     "internal_satisfaction",
+    "promises",
     "find",
 ]
 
@@ -347,30 +350,47 @@ def internal_satisfaction(org, *, min_raters=5) -> pd.DataFrame:
     )
 
 
-def find(org, *, thresholds, seed=0, tables=None) -> list:
-    """SLA findings: targets the data says are not achievable, promises at risk,
+def promises(org, *, min_deliveries=10, runs=10_000, seed=0) -> dict:
+    """Simulated promise of every handoff into the external customer with an SLA.
+
+    Key ``(provider, customer, deliverable)`` -> :func:`simulate_promise`'s
+    result, for handoffs with at least ``min_deliveries`` observed deliveries.
+    """
+    h = org.handoffs
+    into = h[h["customer"].isin(org.external) & h["sla_days"].notna()]
+    counts = _lead_times(org).groupby(KEY).size()
+    out = {}
+    for r in into[KEY].itertuples(index=False):
+        k = tuple(r)
+        if k in counts.index and counts[k] >= min_deliveries:
+            out[k] = simulate_promise(org, k, runs=runs, seed=seed)
+    return out
+
+
+def find(org, result, thresholds) -> list:
+    """SLA candidates: targets the data says are not achievable, promises at risk,
     misaligned views of a relationship, and poorly rated provider departments.
 
-    Scores: ``target_not_capable`` 0.3 + (1 - on-time rate), at most 0.85;
-    ``promise_at_risk`` 0.6 + (0.9 - P(meet)) x 2; ``alignment_gap`` 0.4 +
-    0.15 x (|difference| - 2); ``low_internal_satisfaction`` 0.4 + (3 -
-    mean) / 2 — each clipped to [0, 1].
+    Ratios to the line: ``target_not_capable`` the lead time met
+    ``target_on_time_min`` of the time / the target (only where the target
+    is met less often than that); ``promise_at_risk`` (1 - P(meet)) / (1 -
+    ``promise_min_probability``); ``alignment_gap`` |difference| /
+    ``alignment_gap``; ``low_internal_satisfaction`` (5 - mean) / (5 -
+    ``satisfaction_min``).
     """
-    from .findings import ACTIONS, Finding, severity_of
-
     t = thresholds
-    tables = tables if tables is not None else {}
-    names = dict(zip(org.units["id"], org.units["name"], strict=False))
+    tables = result.tables
+    names = org.names
     out = []
-    cap = tables.get("capability")
-    if cap is None:
-        cap = tables["capability"] = capability(org, min_deliveries=t.min_deliveries)
+    cap = tables["capability"]
     # Alternatives (several providers handing the same deliverable to the same
     # customer against the same target) make one finding, on their pooled deliveries.
     # The promise to the external customer is judged end to end below.
-    bad = cap[cap["not_capable"] & ~cap["customer"].isin(org.external)]
+    judged = cap[~cap["too_few"] & cap["sla_days"].notna() & ~cap["customer"].isin(org.external)]
     d = _lead_times(org)
-    for (cust, deliv, sla), grp in bad.groupby(["customer", "deliverable", "sla_days"], sort=False):
+    for (cust, deliv, sla), grp in judged.groupby(
+        ["customer", "deliverable", "sla_days"], sort=False
+    ):
         providers = list(grp["provider"])
         x = d[
             (d["customer"] == cust)
@@ -379,13 +399,19 @@ def find(org, *, thresholds, seed=0, tables=None) -> list:
         ]["lead_days"].to_numpy(dtype=float)
         on_time = float((x <= sla).mean())
         q50, q85, q90, q95 = np.percentile(x, [50, 85, 90, 95])
-        score = float(np.clip(0.3 + 0.5 * (1 - on_time) / 0.5, 0, 0.85))
+        # How many times the target the process needs to be on time as often as it should.
+        needed = float(np.percentile(x, 100 * t.target_on_time_min))
+        ratio = needed / sla if sla > 0 else 0.0
+        if on_time >= t.target_on_time_min:
+            ratio = min(ratio, 0.99)
+        if ratio <= 0:
+            continue
         who = names[providers[0]] if len(providers) == 1 else f"{len(providers)} providers"
         out.append(
             Finding(
                 "target_not_capable",
-                severity_of(score, t),
-                score,
+                "",
+                score_of(ratio),
                 (*providers, cust),
                 f"The {sla:g}-day target for '{deliv}' ({who} -> {names[cust]}) is not "
                 f"achievable as the work runs today: {on_time:.0%} of {len(x)} deliveries met it; "
@@ -407,28 +433,22 @@ def find(org, *, thresholds, seed=0, tables=None) -> list:
                     "meets_95": q95,
                 },
                 ACTIONS["capability"].format(days=q90),
+                f"met {on_time:.0%} of the time (line {t.target_on_time_min:.0%}); "
+                f"{needed:.1f} days are met that often, {needed / sla if sla else 0:.1f}x "
+                f"the {sla:g}-day target",
             )
         )
-    h = org.handoffs
-    into = h[h["customer"].isin(org.external) & h["sla_days"].notna()]
-    counts = _lead_times(org).groupby(KEY).size()
-    promises = tables.setdefault("promises", {})
-    for r in into[KEY].itertuples(index=False):
-        k = tuple(r)
-        if k not in counts.index or counts[k] < t.min_deliveries:
+    for k, sim in tables["promises"].items():
+        ratio = (1 - sim["p_meet"]) / (1 - t.promise_min_probability)
+        if ratio <= 0:
             continue
-        sim = simulate_promise(org, k, runs=t.simulation_runs, seed=seed)
-        promises[k] = sim
-        if sim["p_meet"] >= t.promise_min_probability:
-            continue
-        score = float(np.clip(0.6 + (t.promise_min_probability - sim["p_meet"]) * 2, 0, 1))
         steps = sim["steps"].sort_values("contribution", ascending=False)
         top = steps.iloc[0]
         out.append(
             Finding(
                 "promise_at_risk",
-                severity_of(score, t),
-                score,
+                "",
+                score_of(ratio),
                 (k[0], k[1]),
                 f"The {sim['promise']:g}-day promise to {names[k[1]]} ({k[2]}) is met only "
                 f"{sim['p_meet']:.0%} of the time (simulation of {sim['runs']:,} orders through "
@@ -449,19 +469,17 @@ def find(org, *, thresholds, seed=0, tables=None) -> list:
                     "biggest_cause_share": top["contribution"],
                 },
                 ACTIONS["promise"].format(days=np.ceil(sim["promise_90"]), step=top["deliverable"]),
+                f"met {sim['p_meet']:.0%} of the time (line {t.promise_min_probability:.0%})",
             )
         )
-    gaps = tables.get("alignment_gaps")
-    if gaps is None:
-        gaps = tables["alignment_gaps"] = alignment_gaps(org, gap=t.alignment_gap)
-    for _, r in gaps.iterrows():
-        score = float(np.clip(0.4 + 0.15 * (abs(r["difference"]) - 2), 0, 1))
+    for _, r in tables["alignment_gaps"].iterrows():
+        ratio = abs(r["difference"]) / t.alignment_gap
         higher = "the customer" if r["difference"] > 0 else "the provider"
         out.append(
             Finding(
                 "alignment_gap",
-                severity_of(score, t),
-                score,
+                "",
+                score_of(ratio),
                 (r["provider"], r["customer"]),
                 f"{names[r['provider']]} and {names[r['customer']]} see '{r['deliverable']}' "
                 f"differently: closeness {r['provider_closeness']:g} for the provider, "
@@ -473,20 +491,22 @@ def find(org, *, thresholds, seed=0, tables=None) -> list:
                     "difference": r["difference"],
                 },
                 ACTIONS["alignment"],
+                f"closeness seen {abs(r['difference']):g} points apart (line {t.alignment_gap:g})",
             )
         )
-    sat = tables.get("internal_satisfaction")
-    if sat is None:
-        sat = tables["internal_satisfaction"] = internal_satisfaction(org, min_raters=t.min_raters)
+    sat = tables["internal_satisfaction"]
     for _, r in sat[~sat["suppressed"]].iterrows():
-        if not (r["mean_satisfaction"] < t.satisfaction_min):
+        mean = r["mean_satisfaction"]
+        if pd.isna(mean):
             continue
-        score = float(np.clip(0.4 + (3 - r["mean_satisfaction"]) / 2, 0, 1))
+        ratio = (5 - mean) / (5 - t.satisfaction_min)
+        if mean >= t.satisfaction_min:
+            ratio = min(ratio, 0.99)
         out.append(
             Finding(
                 "low_internal_satisfaction",
-                severity_of(score, t),
-                score,
+                "",
+                score_of(ratio),
                 (r["department"],),
                 f"Internal customers rate {r['name']} {r['mean_satisfaction']:.1f} of 5 "
                 f"(internal NPS {r['internal_nps']:+.0f}, {r['ratings']} ratings from "
@@ -498,6 +518,7 @@ def find(org, *, thresholds, seed=0, tables=None) -> list:
                     "ratings": r["ratings"],
                 },
                 ACTIONS["feedback"].format(dept=r["name"]),
+                f"mean rating {mean:.1f} of 5 (line: below {t.satisfaction_min:g})",
             )
         )
     return out

@@ -9,20 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .bottlenecks import active_graph
+from ._graph import active_graph
+from .bottlenecks import flow_outliers, outlier_line
+from .findings import ACTIONS, Finding, Thresholds, score_of
 
-__all__ = ["handoff_criticality", "sla_breaches", "CRITICALITY_WEIGHTS"]
-
-#: The criticality score is a weighted sum of parts that each lie in [0, 1].
-CRITICALITY_WEIGHTS = {
-    "flow": 0.25,  # edge betweenness / the largest edge betweenness
-    "bridge": 0.15,  # 1 if removing the handoff disconnects the map (undirected)
-    "to_customer": 0.15,  # 1 if the work goes on to reach the external customer
-    "importance": 0.15,  # (importance - 1) / 4, default importance 3 -> 0.5
-    "distance": 0.10,  # (5 - closeness) / 4: arm's length -> 1
-    "dissatisfaction": 0.10,  # (5 - satisfaction) / 4, 0 when not rated
-    "breach": 0.10,  # share of deliveries later than the SLA, 0 without data
-}
+__all__ = ["handoff_criticality", "sla_breaches"]
 
 
 def sla_breaches(org) -> pd.DataFrame:
@@ -52,16 +43,23 @@ def sla_breaches(org) -> pd.DataFrame:
     return out
 
 
-def handoff_criticality(org, *, sample=None, seed=0) -> pd.DataFrame:
-    """Edge betweenness, bridges, the way to the customer and a criticality score.
+def handoff_criticality(org, *, sample=None, seed=0, thresholds=None) -> pd.DataFrame:
+    """Edge betweenness, bridges, SLA breaches and a criticality ratio per handoff.
 
     Columns: ``provider``, ``customer``, ``deliverables`` (names joined by
     "; "), ``handoffs``, ``weight``, ``closeness``, ``importance``,
     ``satisfaction``, ``edge_betweenness`` (weighted on distance, directed,
     unnormalized: the number of shortest paths through the handoff),
-    ``bridge``, ``to_customer``, ``sla_days``, ``deliveries``,
-    ``breach_rate`` and ``criticality``, the weighted sum of the parts in
-    :data:`CRITICALITY_WEIGHTS`. Sorted by criticality, highest first.
+    ``flow_multiple`` and ``flow_z`` (against the organization's handoffs,
+    see :func:`~orggraph.analysis.bottlenecks.flow_outliers`), ``bridge``,
+    ``cut_off`` (units on the smaller side a bridge would cut off, 0 if not
+    a bridge), ``to_customer``, ``sla_days``, ``deliveries``,
+    ``breach_rate`` and ``criticality``: the larger of two ratios to their
+    line in ``thresholds`` — flow (multiple / ``handoff_multiple``, where
+    the robust z reaches ``outlier_line(handoff_z, outlier_alpha, n)``) and
+    bridge (cut_off / ``min_group_size``). 1 = on the line. Lateness is
+    left to the SLA findings, so one late handoff is not reported twice.
+    Sorted by criticality, highest first.
     With ``sample``, edge betweenness is estimated from that many random
     source units (seeded), as in the fast mode of :func:`centrality`.
 
@@ -72,6 +70,7 @@ def handoff_criticality(org, *, sample=None, seed=0) -> pd.DataFrame:
     >>> t[["provider", "customer", "edge_betweenness", "bridge"]].values.tolist()[0]
     ['p2', 'p3', 4.0, True]
     """
+    t = thresholds or Thresholds()
     g, ids, _ = active_graph(org)
     n = g.vcount()
     if sample is None or sample >= n:
@@ -83,7 +82,19 @@ def handoff_criticality(org, *, sample=None, seed=0) -> pd.DataFrame:
             g.edge_betweenness(directed=True, weights="distance", sources=sources.tolist())
         ) * (n / sample)
     und = g.as_undirected(mode="collapse")
-    bridge_pairs = {tuple(sorted(und.es[e].tuple)) for e in und.bridges()}
+    bridge_pairs = {}
+    degree = und.degree()
+    for e in und.bridges():
+        u, v = und.es[e].tuple
+        if min(degree[u], degree[v]) == 1:
+            bridge_pairs[(min(u, v), max(u, v))] = 1
+            continue
+        # Size of the smaller side once the bridge is gone.
+        cut = und.copy()
+        cut.delete_edges([e])
+        side = len(cut.subcomponent(u))
+        whole = side + len(cut.subcomponent(v))
+        bridge_pairs[(min(u, v), max(u, v))] = min(side, whole - side)
     ext = [ids.index(e) for e in org.external if e in ids]
     reach_customer = set()
     for e in ext:
@@ -109,6 +120,7 @@ def handoff_criticality(org, *, sample=None, seed=0) -> pd.DataFrame:
             "sla_days": g.es["sla_days"],
             "edge_betweenness": eb,
             "bridge": [tuple(sorted(p)) in bridge_pairs for p in el],
+            "cut_off": [bridge_pairs.get(tuple(sorted(p)), 0) for p in el],
             "to_customer": [t in reach_customer for _, t in el],
         }
     )
@@ -129,18 +141,14 @@ def handoff_criticality(org, *, sample=None, seed=0) -> pd.DataFrame:
         df["deliveries"] = np.nan
         df["breach_rate"] = np.nan
     df["deliveries"] = df["deliveries"].fillna(0).astype(int)
-    w = CRITICALITY_WEIGHTS
-    top = df["edge_betweenness"].max()
-    parts = {
-        "flow": df["edge_betweenness"] / top if top > 0 else 0.0,
-        "bridge": df["bridge"].astype(float),
-        "to_customer": df["to_customer"].astype(float),
-        "importance": (df["importance"].fillna(3.0) - 1) / 4,
-        "distance": (5 - df["closeness"].fillna(3.0)) / 4,
-        "dissatisfaction": ((5 - df["satisfaction"]) / 4).fillna(0.0),
-        "breach": df["breach_rate"].fillna(0.0),
-    }
-    df["criticality"] = sum(w[k] * parts[k] for k in w)
+    df["flow_multiple"], df["flow_z"] = flow_outliers(df["edge_betweenness"].to_numpy())
+    z_line = outlier_line(t.handoff_z, t.outlier_alpha, len(df))
+    flow = (df["flow_multiple"] / t.handoff_multiple).where(
+        df["flow_z"] >= z_line, np.minimum(df["flow_multiple"] / t.handoff_multiple, 0.99)
+    )
+    bridge = df["cut_off"] / max(t.min_group_size, 1)
+    # Lateness is judged once, by the SLA findings (capability.py); here it is evidence.
+    df["criticality"] = np.maximum(flow.clip(lower=0), bridge)
     cols = [
         "provider",
         "customer",
@@ -151,7 +159,10 @@ def handoff_criticality(org, *, sample=None, seed=0) -> pd.DataFrame:
         "importance",
         "satisfaction",
         "edge_betweenness",
+        "flow_multiple",
+        "flow_z",
         "bridge",
+        "cut_off",
         "to_customer",
         "sla_days",
         "deliveries",
@@ -163,25 +174,24 @@ def handoff_criticality(org, *, sample=None, seed=0) -> pd.DataFrame:
     )
 
 
-def find(org, *, thresholds, seed=0, tables=None) -> list:
-    """Critical-handoff findings: arm's-length department interfaces and critical handoffs.
+def find(org, result, thresholds) -> list:
+    """Critical-handoff candidates: arm's-length department interfaces and critical handoffs.
 
-    Interfaces (department pairs with at least ``interface_min_handoffs``
-    handoffs averaging at most ``interface_closeness_max`` closeness) score
-    ``0.5 + 0.25 x (3 - mean closeness) / 2 + 0.25 x min(1, handoffs / 10)``.
-    Single handoffs score their criticality (see :data:`CRITICALITY_WEIGHTS`).
+    Interfaces: department pairs with at least ``interface_min_handoffs``
+    handoffs; ratio ``(3 - mean closeness) / (3 - interface_closeness_max)``
+    (3 = regular collaboration; the line is the rating itself, so it means
+    the same in any organization). Single handoffs: their ``criticality``
+    (see :func:`handoff_criticality`). Candidates below the line are kept
+    for near misses; :func:`~orggraph.analysis.findings.rank` bounds the count.
     """
-    from .findings import ACTIONS, Finding, severity_of
-
     t = thresholds
-    tables = tables if tables is not None else {}
-    crit = tables.get("handoff_criticality")
-    if crit is None:
-        crit = tables["handoff_criticality"] = handoff_criticality(org)
-    names = dict(zip(org.units["id"], org.units["name"], strict=False))
+    crit = result.tables["handoff_criticality"]
+    z_line = outlier_line(t.handoff_z, t.outlier_alpha, len(crit))
+    names = org.names
     out = []
     h = org.handoffs
-    h = h.assign(pdept=h["provider"].map(org._dept), cdept=h["customer"].map(org._dept))
+    dept = org._dept
+    h = h.assign(pdept=h["provider"].map(dept), cdept=h["customer"].map(dept))
     h = h[h["pdept"] != h["cdept"]]
     cells = h.groupby(["pdept", "cdept"], sort=False).agg(
         n=("weight", "size"),
@@ -189,13 +199,15 @@ def find(org, *, thresholds, seed=0, tables=None) -> list:
         sat=("satisfaction", "mean"),
         weight=("weight", "sum"),
     )
-    cells = cells[
-        (cells["n"] >= t.interface_min_handoffs) & (cells["mean"] <= t.interface_closeness_max)
-    ]
+    cells = cells[(cells["n"] >= t.interface_min_handoffs) & cells["mean"].notna()]
+    cells = cells.assign(ratio=(3 - cells["mean"]) / (3 - t.interface_closeness_max))
+    # Only the best few below the line can become near misses: skip the rest early.
+    cells = pd.concat([cells[cells["ratio"] >= 1], cells[cells["ratio"] < 1].nlargest(3, "ratio")])
     for (a, b), c in cells.iterrows():
         n, mean, sat = int(c["n"]), float(c["mean"]), float(c["sat"])
+        if c["ratio"] <= 0:
+            continue
         cell = h[(h["pdept"] == a) & (h["cdept"] == b)]
-        score = float(min(1.0, 0.5 + 0.25 * (3 - mean) / 2 + 0.25 * min(1.0, n / 10)))
         what = ", ".join(sorted(set(cell["deliverable"]))[:4])
         summary = (
             f"{names[a]} hands {n} deliverables to {names[b]} at arm's length "
@@ -206,8 +218,8 @@ def find(org, *, thresholds, seed=0, tables=None) -> list:
         out.append(
             Finding(
                 "critical_handoff",
-                severity_of(score, t),
-                score,
+                "",
+                score_of(float(c["ratio"])),
                 (a, b),
                 summary,
                 {
@@ -218,39 +230,43 @@ def find(org, *, thresholds, seed=0, tables=None) -> list:
                     "level": "department",
                 },
                 ACTIONS["interface"].format(a=names[a], b=names[b]),
+                f"mean closeness {mean:.1f} over {n} handoffs (line "
+                f"{t.interface_closeness_max:g} or less)",
             )
         )
-    chosen = crit[crit["criticality"] >= t.handoff_criticality_min].head(t.max_handoff_findings)
+    chosen = pd.concat([crit[crit["criticality"] >= 1], crit[crit["criticality"] < 1].head(3)])
     for _, r in chosen.iterrows():
-        score = float(r["criticality"])
-        if score < t.min_score:
+        if not r["criticality"] > 0:
             continue
         bits = []
-        if r["to_customer"]:
-            bits.append("on the way to the external customer")
-        if r["bridge"]:
-            bits.append("the only link between two parts of the map")
-        if r["closeness"] == r["closeness"] and r["closeness"] <= 2:
-            bits.append(f"at arm's length (closeness {r['closeness']:.0f})")
-        if r["satisfaction"] == r["satisfaction"] and r["satisfaction"] <= 2.5:
-            bits.append(f"rated {r['satisfaction']:.1f}/5 by the customer")
+        if r["flow_multiple"] / t.handoff_multiple >= 1 and r["flow_z"] >= z_line:
+            bits.append(
+                f"carries {r['flow_multiple']:.1f} times the average handoff's share of "
+                "working paths"
+            )
+        if r["cut_off"] >= t.min_group_size:
+            bits.append(f"the only link to a part of the map of {int(r['cut_off'])} units")
         if r["breach_rate"] == r["breach_rate"] and r["deliveries"]:
             bits.append(
                 f"{r['breach_rate']:.0%} of {int(r['deliveries'])} deliveries late "
                 f"against a {r['sla_days']:g}-day SLA"
             )
+        if r["closeness"] == r["closeness"] and r["closeness"] <= 2:
+            bits.append(f"at arm's length (closeness {r['closeness']:.0f})")
+        if r["satisfaction"] == r["satisfaction"] and r["satisfaction"] <= 2.5:
+            bits.append(f"rated {r['satisfaction']:.1f}/5 by the customer")
         summary = (
             f"{names[r['provider']]} -> {names[r['customer']]} "
             f"({r['deliverables']}) is critical: "
             + ("; ".join(bits) or "many working paths run through it")
             + "."
         )
-        late = r["breach_rate"] == r["breach_rate"] and r["breach_rate"] > 0.1
+        late = r["breach_rate"] == r["breach_rate"] and r["breach_rate"] > 1 - t.target_on_time_min
         out.append(
             Finding(
                 "critical_handoff",
-                severity_of(score, t),
-                score,
+                "",
+                score_of(float(r["criticality"])),
                 (r["provider"], r["customer"]),
                 summary,
                 {
@@ -260,6 +276,9 @@ def find(org, *, thresholds, seed=0, tables=None) -> list:
                 }
                 | {"level": "handoff"},
                 ACTIONS["sla"] if late else ACTIONS["definition"],
+                f"{r['flow_multiple']:.1f}x the average handoff's paths (robust z "
+                f"{r['flow_z']:.1f}; lines {t.handoff_multiple:g}x and {z_line:.2f}), "
+                f"cuts off {int(r['cut_off'])} units (line {t.min_group_size})",
             )
         )
     return out

@@ -44,6 +44,9 @@ FIXTURES = {
         nodes=R / "burkhardt-agency" / "nodes.csv",
         direction="gives",
     ),
+    "uk-faculty": lambda _: orggraph.load_network(
+        R / "uk-faculty" / "edges.csv", nodes=R / "uk-faculty" / "nodes.csv", unit_column="school"
+    ),
     "cross-parker": lambda _: orggraph.load_network(
         R / "cross-parker-consulting" / "edges.csv",
         nodes=R / "cross-parker-consulting" / "nodes.csv",
@@ -58,27 +61,57 @@ def org(request, tmp_path_factory):
     return FIXTURES[request.param](tmp_path_factory)
 
 
+T = Thresholds(permutations=99, simulation_runs=2000)
+
+
+@pytest.fixture(scope="module")
+def result(org):
+    return analyze(org, thresholds=T, seed=3)
+
+
 @pytest.mark.parametrize("topic", list(FINDERS))
-def test_finder_contract(org, topic):
-    t = Thresholds(permutations=99, simulation_runs=2000)
-    found = FINDERS[topic](org, thresholds=t, seed=3, tables={})
-    again = FINDERS[topic](org, thresholds=t, seed=3, tables={})
-    assert found == again, "the same seed must give the same findings"
+def test_finder_contract(org, result, topic):
+    found = FINDERS[topic](org, result, T)
+    again = FINDERS[topic](org, result, T)
+    assert found == again, "a finder is a pure function of (organization, result, thresholds)"
     ids = set(org.ids)
     for f in found:
         assert KINDS[f.kind] == topic
-        assert f.severity in SEVERITIES
         assert 0.0 <= f.score <= 1.0
         assert f.subjects and set(f.subjects) <= ids
         assert f.evidence, "a finding without evidence"
-        assert f.summary.endswith(".") and f.action
+        assert f.summary.endswith(".") and f.action and f.measure
         f.to_dict()  # JSON-ready
 
 
-def test_analyze_is_ranked_and_deterministic(org):
-    t = Thresholds(permutations=99, simulation_runs=2000)
-    a = analyze(org, thresholds=t, seed=1)
-    b = analyze(org, thresholds=t, seed=1)
-    assert a.findings == b.findings
-    scores = [f.score for f in a.findings]
+def test_analyze_agrees_with_the_finders(org, result):
+    """What analyze reports is exactly what the finders return, past the line, bounded."""
+    candidates = [f for finder in FINDERS.values() for f in finder(org, result, T)]
+    past = {(f.kind, f.subjects) for f in candidates if f.score >= max(0.5, T.min_score)}
+    shown = {(f.kind, f.subjects) for f in result.findings}
+    assert shown <= past
+    for kind, n in result.totals.items():
+        assert n["found"] == sum(k == kind for k, _ in past)
+        assert n["shown"] == min(n["found"], T.max_per_kind)
+    for f in result.findings:
+        assert f.severity in SEVERITIES
+        assert f.score >= 0.5
+    for f in result.near_misses:
+        assert f.score < 0.5 and result.totals[f.kind]["found"] == 0
+
+
+def test_analyze_is_ranked_and_deterministic(org, result):
+    b = analyze(org, thresholds=T, seed=3)
+    assert result.findings == b.findings and result.near_misses == b.near_misses
+    scores = [f.score for f in result.findings]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_result_is_frozen(result, org):
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.findings = ()
+    with pytest.raises(TypeError):
+        result.tables["centrality"] = None
+    assert "_analysis_cache" not in vars(org), "no cache written into the Organization"

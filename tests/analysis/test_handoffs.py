@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from orggraph.analysis._examples import chain
-from orggraph.analysis.handoffs import CRITICALITY_WEIGHTS, handoff_criticality, sla_breaches
+from orggraph.analysis.handoffs import handoff_criticality, sla_breaches
 
 
 def test_chain_by_hand():
@@ -14,15 +15,33 @@ def test_chain_by_hand():
     assert t.loc[("p1", "p2"), "edge_betweenness"] == 3  # p1->p2, p1->p3, p1->x
     assert t.loc[("p2", "p3"), "edge_betweenness"] == 4  # p1->p3, p1->x, p2->p3, p2->x
     assert t.loc[("p3", "x"), "edge_betweenness"] == 3
+    # Average 10/3 paths per handoff: multiples 0.9, 1.2, 0.9.
+    assert t["flow_multiple"].tolist() == pytest.approx([1.2, 0.9, 0.9])
     assert t["bridge"].all() and t["to_customer"].all()
-    # p2 -> p3: flow 4/4, bridge, to customer, importance 3 -> 0.5, closeness 3 -> 0.5,
-    # no satisfaction and no deliveries -> 0.
-    w = CRITICALITY_WEIGHTS
-    expected = (
-        w["flow"] + w["bridge"] + w["to_customer"] + 0.5 * w["importance"] + 0.5 * w["distance"]
-    )
-    assert t.loc[("p2", "p3"), "criticality"] == pytest.approx(expected)
-    assert t.loc[("p1", "p2"), "criticality"] == pytest.approx(expected - 0.25 * w["flow"])
+    # Without p2 -> p3 the map falls into {p1, p2} and {p3, x}: 2 units cut off;
+    # the end handoffs cut off one unit each.
+    assert t.loc[("p2", "p3"), "cut_off"] == 2 and t.loc[("p1", "p2"), "cut_off"] == 1
+    # Criticality: the larger of flow (1.2 / 5, not an outlier) and bridge (2 / 5).
+    assert t.loc[("p2", "p3"), "criticality"] == pytest.approx(2 / 5)
+    assert t.loc[("p1", "p2"), "criticality"] == pytest.approx(max(0.9 / 5, 1 / 5))
+
+
+def test_flow_outlier_by_hand():
+    from orggraph.analysis.bottlenecks import flow_outliers, outlier_line
+
+    v = np.array([1.0, 1, 1, 1, 1, 1, 1, 2, 50])
+    m, z = flow_outliers(v)
+    assert m.tolist() == pytest.approx((v / v.mean()).tolist())
+    x = np.log1p(v / v.mean())
+    mad = 1.4826 * np.median(np.abs(x - np.median(x)))
+    # More than half tie: the mean absolute deviation stands in for the MAD.
+    assert mad == 0
+    spread = 1.2533 * np.mean(np.abs(x - np.median(x)))
+    assert z[-1] == pytest.approx((x[-1] - np.median(x)) / spread)
+    # Bonferroni: the normal quantile 1 - 0.05 / n, never below the floor.
+    assert outlier_line(3.5, 0.05, 20) == 3.5
+    # Normal tables: the upper 5e-7 point is 4.8916.
+    assert outlier_line(3.5, 0.05, 100_000) == pytest.approx(4.8916, abs=1e-3)
 
 
 def test_sla_breaches_by_hand(small_org):
