@@ -179,7 +179,9 @@ def analyze(org, *, thresholds=None, seed=0, fast="auto", sources=None, progress
     tables["capability"] = step(
         "capability", lambda: capability.capability(org, min_deliveries=t.min_deliveries)
     )
-    tables["internal_satisfaction"] = capability.internal_satisfaction(org, min_raters=t.min_raters)
+    tables["internal_satisfaction"] = capability.internal_satisfaction(
+        org, min_raters=t.min_raters, line=t.satisfaction_min
+    )
     tables["alignment_gaps"] = capability.alignment_gaps(org, gap=t.alignment_gap)
     tables["promises"] = step(
         "promise simulation",

@@ -472,7 +472,7 @@ def find(org, result, thresholds) -> list:
     - *sole link*: the person on at least ``sole_link_share`` of the
       handoffs between two departments of ``min_group_size`` or more,
       carrying at least ``sole_link_min_ties`` of them, more than their
-      other work predicts (Holm p <= ``silo_p_max``); ratio: carried /
+      other work predicts (Holm p <= ``p_max``); ratio: carried /
       ``sole_link_min_ties``, summed over the pairs they link alone;
     - *key person*: removing them leaves at least ``key_person_dependencies``
       of who-reaches-whom pairs with no path (ratio: lost / line).
@@ -483,7 +483,7 @@ def find(org, result, thresholds) -> list:
     c = result.tables["centrality"]
     risk = result.tables["key_person_risk"]
     links = result.tables["sole_links"]
-    links = links[links["p_value"] <= t.silo_p_max]
+    links = links[links["p_value"] <= t.p_max]
     names = org.names
     external = set(org.external)
     # Load alone is capped at twice its line (medium at most): a busy person can be

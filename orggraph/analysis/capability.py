@@ -302,17 +302,23 @@ def alignment_gaps(org, *, gap=2.0) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def internal_satisfaction(org, *, min_raters=5) -> pd.DataFrame:
+def internal_satisfaction(org, *, min_raters=5, line=3.0) -> pd.DataFrame:
     """How satisfied internal customers are with each provider department.
 
     Per provider department (handoffs to other departments' units; the
     external customer's ratings included): ``raters`` (distinct customer
     units that rated), ``ratings``, ``mean_satisfaction`` and an NPS-style
     ``internal_nps`` = % of ratings of 5 (promoters) - % of 3 or less
-    (detractors), from -100 to +100. Departments rated by fewer than
-    ``min_raters`` units are ``suppressed``: their figures are NaN, so no
-    small group's ratings can be traced back to a person.
+    (detractors), from -100 to +100, and ``p_below``: the one-sided t-test
+    of a mean below ``line``, Holm-adjusted over the departments (a mean of
+    2.9 from noisy ratings is not a finding). Departments rated by fewer
+    than ``min_raters`` units are ``suppressed``: their figures are NaN, so
+    no small group's ratings can be traced back to a person.
     """
+    from scipy.stats import ttest_1samp
+
+    from .silos import holm
+
     h = org.handoffs
     dept = org._dept
     h = h.assign(pdept=h["provider"].map(dept), cdept=h["customer"].map(dept))
@@ -333,10 +339,13 @@ def internal_satisfaction(org, *, min_raters=5) -> pd.DataFrame:
                 "internal_nps": float("nan")
                 if suppressed
                 else float(100 * ((s >= 5).mean() - (s <= 3).mean())),
+                "p_below": float("nan")
+                if suppressed or len(s) < 2 or s.std() == 0
+                else float(ttest_1samp(s, line, alternative="less").pvalue),
                 "suppressed": suppressed,
             }
         )
-    return pd.DataFrame(
+    out = pd.DataFrame(
         rows,
         columns=[
             "department",
@@ -345,9 +354,16 @@ def internal_satisfaction(org, *, min_raters=5) -> pd.DataFrame:
             "ratings",
             "mean_satisfaction",
             "internal_nps",
+            "p_below",
             "suppressed",
         ],
     )
+    if len(out):
+        p = out["p_below"].to_numpy(dtype=float)
+        # Unanimous ratings below the line need no test.
+        unanimous = out["p_below"].isna() & ~out["suppressed"] & (out["mean_satisfaction"] < line)
+        out["p_below"] = np.where(unanimous, 0.0, holm(p))
+    return out
 
 
 def promises(org, *, min_deliveries=10, runs=10_000, seed=0) -> dict:
@@ -376,7 +392,7 @@ def find(org, result, thresholds) -> list:
     is met less often than that); ``promise_at_risk`` (1 - P(meet)) / (1 -
     ``promise_min_probability``); ``alignment_gap`` |difference| /
     ``alignment_gap``; ``low_internal_satisfaction`` (5 - mean) / (5 -
-    ``satisfaction_min``).
+    ``satisfaction_min``), when the mean is significantly below the line.
     """
     t = thresholds
     tables = result.tables
@@ -500,7 +516,7 @@ def find(org, result, thresholds) -> list:
         if pd.isna(mean):
             continue
         ratio = (5 - mean) / (5 - t.satisfaction_min)
-        if mean >= t.satisfaction_min:
+        if mean >= t.satisfaction_min or not r["p_below"] <= t.p_max:
             ratio = min(ratio, 0.99)
         out.append(
             Finding(
@@ -518,7 +534,8 @@ def find(org, result, thresholds) -> list:
                     "ratings": r["ratings"],
                 },
                 ACTIONS["feedback"].format(dept=r["name"]),
-                f"mean rating {mean:.1f} of 5 (line: below {t.satisfaction_min:g})",
+                f"mean rating {mean:.1f} of 5 (line: below {t.satisfaction_min:g}, "
+                f"Holm p {r['p_below']:.2g})",
             )
         )
     return out

@@ -167,8 +167,9 @@ class Thresholds:
     silo_coleman_min: float = 0.25
     #: ... and its odds of keeping a tie inside are this many times its peers'.
     silo_odds_ratio_min: float = 2.0
-    #: Largest Holm-adjusted p-value (against random mixing and against peers).
-    silo_p_max: float = 0.05
+    #: Largest Holm-adjusted p-value of any test behind a finding (silos against random
+    #: mixing and against peers, sole links, low satisfaction).
+    p_max: float = 0.05
     #: Departments of min_group_size or more needed before peers are the reference.
     silo_min_peers: int = 4
     #: Permutations of the department-label test.
