@@ -58,6 +58,14 @@ DOCUMENTED = [
         2,
         8,
     ),
+    (
+        f"orggraph summary {R}/uk-faculty/edges.csv --nodes {R}/uk-faculty/nodes.csv "
+        "--unit-column school",
+        81,
+        817,
+        0,
+        4,
+    ),
 ]
 
 
