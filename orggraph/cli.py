@@ -358,20 +358,126 @@ def analyze(loader, path, fmt, top, config, overrides, seed, fast, sources, outp
     "--host",
     default="127.0.0.1",
     show_default=True,
-    help="Interface to listen on (0.0.0.0 makes it reachable from other machines).",
+    help="Interface to listen on. Anything but loopback needs sign-in (--users or "
+    "--trusted-user-header); see docs/security.md.",
 )
 @click.option("--port", type=int, default=8050, show_default=True)
 @click.option(
-    "--max-upload-mb", type=float, default=20, show_default=True, help="Largest upload accepted."
+    "--threads",
+    type=click.IntRange(min=1, max=256),
+    default=8,
+    show_default=True,
+    help="Requests served in parallel (waitress threads).",
 )
-def serve(path, host, port, max_upload_mb):
-    """Serve the interactive web view of the organization at PATH."""
+@click.option(
+    "--max-upload-mb",
+    type=click.FloatRange(min=0.01),
+    default=20,
+    show_default=True,
+    help="Largest upload accepted (the browser refuses larger files with a message).",
+)
+@click.option(
+    "--cache-mb",
+    type=click.FloatRange(min=1),
+    default=512,
+    show_default=True,
+    help="Memory that uploaded organizations may hold together (estimated).",
+)
+@click.option(
+    "--users",
+    "users_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="TOML file of users and password hashes: sign-in required.",
+)
+@click.option(
+    "--trusted-user-header",
+    metavar="NAME",
+    help="Single sign-on: the header in which a reverse proxy names the signed-in user "
+    "(e.g. X-Forwarded-User), honoured only from --trusted-proxy addresses.",
+)
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    metavar="ADDR",
+    help="Address of the reverse proxy allowed to set --trusted-user-header (repeatable; "
+    "default 127.0.0.1 and ::1).",
+)
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Host name users reach the server by (repeatable); other Host headers are refused. "
+    "Default: localhost and the --host address.",
+)
+@click.option(
+    "--session-minutes",
+    type=click.FloatRange(min=1),
+    default=480,
+    show_default=True,
+    help="Sign in again after this long.",
+)
+@click.option(
+    "--secure-cookies",
+    is_flag=True,
+    help="Send cookies over HTTPS only (behind a TLS reverse proxy).",
+)
+def serve(
+    path,
+    host,
+    port,
+    threads,
+    max_upload_mb,
+    cache_mb,
+    users_file,
+    trusted_user_header,
+    trusted_proxies,
+    allowed_hosts,
+    session_minutes,
+    secure_cookies,
+):
+    """Serve the interactive web view of the organization at PATH (waitress)."""
+    from .web import security
+
+    try:
+        users = security.load_users(users_file) if users_file else {}
+    except OrgGraphError as exc:
+        raise click.BadParameter(str(exc), param_hint="--users") from None
+    settings = security.Settings(
+        users=users,
+        user_header=trusted_user_header,
+        trusted_proxies=tuple(trusted_proxies) or security.Settings.trusted_proxies,
+        allowed_hosts=tuple(allowed_hosts),
+        session_minutes=session_minutes,
+        secure_cookies=secure_cookies,
+    )
+    problems = security.serving_problems(host, settings)
+    if problems:
+        for p in problems:
+            click.echo(f"error: {p}", err=True)
+        sys.exit(2)
+    settings.allowed_hosts = settings.allowed_hosts or security.default_allowed_hosts(host)
     _load_or_exit(lambda: readwrite.load(path), False)  # errors listed before any server starts
     from .web import create_app
+    from .web.server import serve as run
 
-    app = create_app(path, max_upload_mb=max_upload_mb)
-    click.echo(f"orggraph: serving {path} at http://{host}:{port}/ (Ctrl+C to stop)", err=True)
-    app.run(host=host, port=port, debug=False)
+    app = create_app(path, max_upload_mb=max_upload_mb, cache_mb=cache_mb, settings=settings)
+    if not security.is_loopback(host) and not secure_cookies:
+        click.echo(
+            "warning: passwords and cookies travel unencrypted; put a TLS reverse proxy in "
+            "front and pass --secure-cookies (docs/security.md)",
+            err=True,
+        )
+    mode = "sign-in required" if settings.sign_in else "no sign-in (this machine only)"
+
+    def listening(h, p):
+        click.echo(
+            f"orggraph: serving {path.name} at http://{h}:{p}/ ({mode}; Ctrl+C to stop)",
+            err=True,
+        )
+
+    run(app, host=host, port=port, threads=threads, on_listen=listening)
 
 
 @main.command()

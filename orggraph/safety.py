@@ -97,15 +97,20 @@ def csv_text(rows, columns) -> str:
     return buf.getvalue().replace("\r\n", "\n")
 
 
-def escape_html(text) -> str:
-    """Text for HTML, or for a Plotly label: ``<``, ``>``, ``&`` and quotes as entities.
+def escape_html(text, *, quote=True) -> str:
+    """Text for HTML, or for a Plotly label: ``<``, ``>``, ``&`` (and quotes) as entities.
+
+    Plotly decodes ``&lt;``, ``&gt;`` and ``&amp;`` back to text but not ``&quot;``: pass
+    ``quote=False`` for Plotly labels (outside a tag a quote is harmless).
 
     Examples
     --------
     >>> escape_html('<a href="https://evil.example">Sales</a>')
     '&lt;a href=&quot;https://evil.example&quot;&gt;Sales&lt;/a&gt;'
+    >>> escape_html('<a href="x">R&D</a>', quote=False)
+    '&lt;a href="x"&gt;R&amp;D&lt;/a&gt;'
     """
-    return html.escape("" if text is None else str(text), quote=True)
+    return html.escape("" if text is None else str(text), quote=quote)
 
 
 # Inline Markdown that could turn text into markup: emphasis, code, links and images, raw

@@ -6,8 +6,11 @@ import math
 
 import plotly.graph_objects as go
 
+from ..safety import escape_html
+
 __all__ = [
     "lead_time_histogram",
+    "matrix_cell",
     "matrix_heatmap",
     "promise_summary",
     "sla_options",
@@ -15,8 +18,18 @@ __all__ = [
 ]
 
 
+def _label(text) -> str:
+    """A name as Plotly shows it: as text, never as markup (Plotly renders <a href>)."""
+    return escape_html(text, quote=False)
+
+
 def matrix_heatmap(org, *, value="weight"):
-    """Provider x customer department heatmap, in the block order of :func:`views.matrix`."""
+    """Provider x customer department heatmap, in the block order of :func:`views.matrix`.
+
+    Axis labels are department names escaped for Plotly (:func:`_label`):
+    Plotly renders ``<a href>``, ``<b>`` and ``<br>`` in tick and hover labels, so a name
+    such as ``<a href="https://...">Sales</a>`` is shown as that text, never as a link.
+    """
     from .views import matrix
 
     m = matrix(org, value=value)
@@ -24,8 +37,8 @@ def matrix_heatmap(org, *, value="weight"):
     fig = go.Figure(
         go.Heatmap(
             z=m.to_numpy(),
-            x=list(m.columns),
-            y=list(m.index),
+            x=[_label(c) for c in m.columns],
+            y=[_label(r) for r in m.index],
             colorscale="RdYlGn" if closeness else "Blues",
             zmin=1 if closeness else None,
             zmax=5 if closeness else None,
@@ -39,6 +52,18 @@ def matrix_heatmap(org, *, value="weight"):
         margin=dict(l=10, r=10, t=10, b=10),
     )
     return fig
+
+
+def matrix_cell(org, click) -> tuple[str | None, str | None]:
+    """The (provider, customer) department ids of a clicked heatmap cell."""
+    from .views import matrix_ids
+
+    ids = {_label(label): i for label, i in matrix_ids(org).items()}
+    try:
+        point = click["points"][0]
+        return ids.get(point["y"]), ids.get(point["x"])
+    except (KeyError, IndexError, TypeError):
+        return None, None
 
 
 def sla_options(org, analysis) -> list[dict]:
@@ -112,7 +137,7 @@ def value_stream_sankey(org, promise: dict):
         key = (step, dept)
         if key not in index:
             index[key] = len(labels)
-            labels.append(names.get(dept, dept))
+            labels.append(_label(names.get(dept, dept)))
         return index[key]
 
     # Link width: deliveries observed on the handoffs between the two departments.

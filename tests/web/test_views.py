@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import base64
 import io
-import zipfile
 
 import pandas as pd
 import pytest
 
 import orggraph
 from orggraph.analysis import analyze
-from orggraph.web import state, views
+from orggraph.web import views
 
-from ..conftest import DATA, HANDOFFS, UNITS
+from ..conftest import DATA, UNITS, write_org
 
 
 @pytest.fixture(scope="module")
@@ -116,28 +114,9 @@ def test_findings_rows(hs):
     rows = views.findings_rows(org, a)
     assert [r["rank"] for r in rows] == list(range(1, len(a.findings) + 1))
     assert rows[0]["summary"] == a.findings[0].summary
-    assert "Dana Whitfield" in [r["subjects"] for r in rows[:3]]
-
-
-def _payload(data: bytes) -> str:
-    return "data:application/octet-stream;base64," + base64.b64encode(data).decode()
-
-
-def test_save_upload(tmp_path, monkeypatch):
-    monkeypatch.setattr(state.config, "upload_dir", tmp_path)
-    monkeypatch.setattr(state.config, "max_upload_bytes", 10_000)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("units.csv", UNITS)
-        zf.writestr("handoffs.csv", HANDOFFS)
-    key, problems = state.save_upload(_payload(buf.getvalue()), "my org.zip")
-    assert key and state.get_org(key).name == "my_org"
-    key, problems = state.save_upload(_payload(b"x" * 20_000), "big.zip")
-    assert key is None and "limit" in problems[0].message
-    key, problems = state.save_upload(_payload(b"x"), "../../etc/passwd")
-    assert key is None and problems[0].code == "unsupported"
-    with pytest.raises(ValueError):
-        state.get_org("upload:../../x/units.csv")
+    # Subjects are names, not ids.
+    assert any("Dana Whitfield" in r["subjects"] for r in rows)
+    assert not any("OPS-PLN" in r["subjects"] for r in rows)
 
 
 def test_sla_figures(hs):
@@ -155,6 +134,21 @@ def test_sla_figures(hs):
     assert labels[0] == "Sales" and labels[-1] == "Hospital and clinic customers"
     # Every step carries the 338 orders.
     assert sum(sankey.data[0].link.value) == 6 * 338
+
+
+def test_findings_csv_follows_the_grid_and_is_quoted(hs):
+    import csv
+
+    org, a = hs
+    text = views.findings_csv(org, a)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == views.FINDINGS_CSV_COLUMNS and len(rows) == len(a.findings) + 1
+    assert text.startswith('"rank","kind"')
+    # The grid's filtered, sorted rows: only their ranks are used, in their order.
+    shown = [{"rank": 3, "summary": "=evil()"}, {"rank": 1}, {"rank": "x"}, "junk"]
+    rows = list(csv.reader(io.StringIO(views.findings_csv(org, a, shown=shown))))
+    assert [r[0] for r in rows[1:]] == ["3", "1"]
+    assert "=evil()" not in text
 
 
 def test_map_options_and_heatmap(hs):
@@ -178,3 +172,19 @@ def test_department_edge_panel_lists_the_cell(hs):
     org, a = hs
     e = views.edge_panel(org, a, "SAL", "OPS")
     assert e["provider"] == "Sales" and len(e["handoffs"]) == 17
+
+
+def test_matrix_labels_are_text_not_links(tmp_path):
+    from orggraph.web import figures
+
+    link = '<a href="https://evil.example">Sales</a>'
+    units = UNITS.replace("sales,Sales,", f'sales,"{link.replace(chr(34), chr(34) * 2)}",')
+    org = orggraph.load(write_org(tmp_path / "o", units=units))
+    fig = figures.matrix_heatmap(org)
+    labels = list(fig.data[0].x) + list(fig.data[0].y)
+    assert '&lt;a href="https://evil.example"&gt;Sales&lt;/a&gt;' in labels
+    assert not any("<" in str(x) for x in labels)
+    # A click on the escaped label finds the department again.
+    point = {"points": [{"x": fig.data[0].x[0], "y": fig.data[0].y[0]}]}
+    assert figures.matrix_cell(org, point)[1] in org.units["id"].tolist()
+    assert figures.matrix_cell(org, {"points": []}) == (None, None)

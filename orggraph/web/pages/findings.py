@@ -1,8 +1,9 @@
-"""Findings: a sortable, filterable grid with CSV download."""
+"""Findings: a sortable, filterable grid with CSV download (made on the server, with every
+formula cell neutralised)."""
 
 import dash
 import dash_ag_grid as dag
-from dash import Input, Output, callback, html
+from dash import Input, Output, State, callback, dcc, html
 
 from orggraph.web import state, views
 
@@ -23,12 +24,12 @@ layout = html.Div(
     [
         html.H1("Findings"),
         html.Button("Download CSV", id="findings-csv"),
+        dcc.Download(id="findings-download"),
         dag.AgGrid(
             id="findings-grid",
             columnDefs=COLUMNS,
             rowData=[],
             defaultColDef={"sortable": True, "filter": True, "resizable": True},
-            csvExportParams={"fileName": "orggraph-findings.csv"},
             style={"height": "75vh"},
             dashGridOptions={"pagination": True},
         ),
@@ -38,14 +39,18 @@ layout = html.Div(
 
 @callback(Output("findings-grid", "rowData"), Input("org-key", "data"))
 def rows(key):
-    key = key or state.config.default_key
-    return views.findings_rows(state.get_org(key), state.get_analysis(key))
+    e = state.resolve(key)
+    return views.findings_rows(e.org, e.analysis)
 
 
 @callback(
-    Output("findings-grid", "exportDataAsCsv"),
+    Output("findings-download", "data"),
     Input("findings-csv", "n_clicks"),
+    State("findings-grid", "virtualRowData"),
+    State("org-key", "data"),
     prevent_initial_call=True,
 )
-def export(_):
-    return True
+def export(_, shown, key):
+    e = state.resolve(key)
+    text = views.findings_csv(e.org, e.analysis, shown=shown)
+    return dcc.send_string(text, "orggraph-findings.csv", type="text/csv")

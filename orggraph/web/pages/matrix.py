@@ -30,7 +30,7 @@ layout = html.Div(
     Output("matrix-graph", "figure"), Input("org-key", "data"), Input("matrix-value", "value")
 )
 def figure(key, value):
-    return figures.matrix_heatmap(state.get_org(key or state.config.default_key), value=value)
+    return figures.matrix_heatmap(state.resolve(key).org, value=value)
 
 
 @callback(
@@ -40,9 +40,8 @@ def figure(key, value):
     prevent_initial_call=True,
 )
 def cell(click, key):
-    org = state.get_org(key or state.config.default_key)
-    label_to_id = views.matrix_ids(org)
-    point = click["points"][0]
-    rows = views.cell_handoffs(org, label_to_id[point["y"]], label_to_id[point["x"]])
+    org = state.resolve(key).org
+    provider, customer = figures.matrix_cell(org, click)
+    rows = views.cell_handoffs(org, provider, customer)
     cols = ["provider", "customer", "deliverable", "closeness", "frequency", "satisfaction"]
     return [html.H2(f"{len(rows)} handoffs"), rows_table(rows, cols)]

@@ -141,7 +141,7 @@ def layout(focus=None, **_):
     State("map-focus", "data"),
 )
 def options(key, focus):
-    org = state.get_org(key or state.config.default_key)
+    org = state.resolve(key).org
     o = views.map_options(org)
     return o["departments"], o["departments"], o["find"], focus if focus in org.index else None
 
@@ -159,10 +159,10 @@ def options(key, focus):
     Input("map-find", "value"),
 )
 def elements(key, level, drill, departments, kinds, closeness, finding_kinds, focus):
-    key = key or state.config.default_key
+    e = state.resolve(key)
     m = views.map_elements(
-        state.get_org(key),
-        state.get_analysis(key),
+        e.org,
+        e.analysis,
         level=level,
         drill=drill,
         departments=departments,
@@ -183,8 +183,8 @@ def elements(key, level, drill, departments, kinds, closeness, finding_kinds, fo
     State("org-key", "data"),
 )
 def panel(node, edge, found, key):
-    key = key or state.config.default_key
-    org, analysis = state.get_org(key), state.get_analysis(key)
+    e = state.resolve(key)
+    org, analysis = e.org, e.analysis
     trigger = dash.ctx.triggered_id
     if trigger == "map" and dash.ctx.triggered[0]["prop_id"].endswith("tapEdgeData") and edge:
         e = views.edge_panel(org, analysis, edge["source"], edge["target"])

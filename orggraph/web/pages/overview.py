@@ -12,8 +12,8 @@ layout = html.Div([html.H1("Overview"), html.Div(id="overview-body")])
 
 @callback(Output("overview-body", "children"), Input("org-key", "data"))
 def render(key):
-    key = key or state.config.default_key
-    o = views.overview(state.get_org(key), state.get_analysis(key))
+    e = state.resolve(key)
+    o = views.overview(e.org, e.analysis)
     cards = [
         html.Div(
             [html.Div(str(v), className="figure-value"), html.Div(label, className="figure-label")],

@@ -28,8 +28,8 @@ layout = html.Div(
     Input("org-key", "data"),
 )
 def overview(key):
-    key = key or state.config.default_key
-    org, analysis = state.get_org(key), state.get_analysis(key)
+    e = state.resolve(key)
+    org, analysis = e.org, e.analysis
     options = figures.sla_options(org, analysis)
     promises = analysis.tables.get("promises", {})
     if not promises:
@@ -71,8 +71,8 @@ def overview(key):
 def histogram(value, key):
     if not value:
         return {}, ""
-    key = key or state.config.default_key
-    fig, r = figures.lead_time_histogram(state.get_org(key), state.get_analysis(key), value)
+    e = state.resolve(key)
+    fig, r = figures.lead_time_histogram(e.org, e.analysis, value)
     stats = (
         f"{int(r['deliveries'])} deliveries; median {r['median']:.1f} d, 85% within "
         f"{r['p85']:.1f} d, 95% within {r['p95']:.1f} d"

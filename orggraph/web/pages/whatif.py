@@ -29,7 +29,7 @@ layout = html.Div(
 
 @callback(Output("whatif-remove", "options"), Input("org-key", "data"))
 def options(key):
-    u = state.get_org(key or state.config.default_key).units
+    u = state.resolve(key).org.units
     u = u[u["kind"] != "external"]
     return [
         {"label": f"{n} ({k})", "value": i}
@@ -44,8 +44,8 @@ def options(key):
     Input("org-key", "data"),
 )
 def result(removed, key):
-    key = key or state.config.default_key
-    org, analysis = state.get_org(key), state.get_analysis(key)
+    e = state.resolve(key)
+    org, analysis = e.org, e.analysis
     level = "departments" if (org.units["kind"] == "person").sum() > views.LARGE else None
     if not removed:
         return (
