@@ -315,7 +315,7 @@ def internal_satisfaction(org, *, min_raters=5, line=3.0) -> pd.DataFrame:
     than ``min_raters`` units are ``suppressed``: their figures are NaN, so
     no small group's ratings can be traced back to a person.
     """
-    from scipy.stats import ttest_1samp
+    from scipy.special import stdtr
 
     from .silos import holm
 
@@ -341,7 +341,8 @@ def internal_satisfaction(org, *, min_raters=5, line=3.0) -> pd.DataFrame:
                 else float(100 * ((s >= 5).mean() - (s <= 3).mean())),
                 "p_below": float("nan")
                 if suppressed or len(s) < 2 or s.std() == 0
-                else float(ttest_1samp(s, line, alternative="less").pvalue),
+                # One-sided one-sample t-test: P(T <= t) with n - 1 degrees of freedom.
+                else float(stdtr(len(s) - 1, (s.mean() - line) / (s.std() / len(s) ** 0.5))),
                 "suppressed": suppressed,
             }
         )

@@ -55,8 +55,9 @@ def handoff_criticality(org, *, sample=None, seed=0, thresholds=None) -> pd.Data
     ``cut_off`` (units on the smaller side a bridge would cut off, 0 if not
     a bridge), ``to_customer``, ``sla_days``, ``deliveries``,
     ``breach_rate`` and ``criticality``: the larger of two ratios to their
-    line in ``thresholds`` — flow (multiple / ``handoff_multiple``, where
-    the robust z reaches ``outlier_line(handoff_z, outlier_alpha, n)``) and
+    line in ``thresholds`` — flow (multiple / ``handoff_multiple``, capped
+    at 2, where the robust z reaches ``outlier_line(handoff_z, outlier_alpha,
+    n)``) and
     bridge (cut_off / ``min_group_size``). 1 = on the line. Lateness is
     left to the SLA findings, so one late handoff is not reported twice.
     Sorted by criticality, highest first.
@@ -143,9 +144,10 @@ def handoff_criticality(org, *, sample=None, seed=0, thresholds=None) -> pd.Data
     df["deliveries"] = df["deliveries"].fillna(0).astype(int)
     df["flow_multiple"], df["flow_z"] = flow_outliers(df["edge_betweenness"].to_numpy())
     z_line = outlier_line(t.handoff_z, t.outlier_alpha, len(df))
-    flow = (df["flow_multiple"] / t.handoff_multiple).where(
-        df["flow_z"] >= z_line, np.minimum(df["flow_multiple"] / t.handoff_multiple, 0.99)
-    )
+    # As for people, load alone is capped at twice its line: a busy handoff has other
+    # routes; a bridge does not.
+    load = (df["flow_multiple"] / t.handoff_multiple).clip(upper=2.0)
+    flow = load.where(df["flow_z"] >= z_line, np.minimum(load, 0.99))
     bridge = df["cut_off"] / max(t.min_group_size, 1)
     # Lateness is judged once, by the SLA findings (capability.py); here it is evidence.
     df["criticality"] = np.maximum(flow.clip(lower=0), bridge)
