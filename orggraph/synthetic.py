@@ -19,8 +19,6 @@ __all__ = [
     "write_generated",
     "plant_silo",
     "plant_bottleneck",
-    "rewire",
-    "shuffle_departments",
     "flat",
 ]
 
@@ -367,51 +365,6 @@ def _without(tables, handoffs) -> dict:
         "handoffs": handoffs.reset_index(drop=True),
         "deliveries": d[keep],
     }
-
-
-def rewire(tables: dict, *, seed: int = 0, swaps: int = 10) -> dict:
-    """A degree-preserving null model: handoffs rewired at random, departments kept.
-
-    Person-to-person handoffs are rewired by ``swaps`` x (number of handoffs)
-    double-edge swaps (igraph's ``rewire``, simple graphs), which keeps every
-    person's number of providers and customers; handoff attributes travel
-    with the edge. Handoffs to the external customer are left alone.
-    Deliveries are dropped (they belong to the old pairs).
-    """
-    import random
-
-    import igraph as ig
-
-    h = tables["handoffs"]
-    units = tables["units"]
-    people = set(units.loc[units["kind"] == "person", "id"])
-    inner = h["provider"].isin(people) & h["customer"].isin(people)
-    hi = h[inner].drop_duplicates(["provider", "customer"]).reset_index(drop=True)
-    ids = pd.Index(sorted(set(hi["provider"]) | set(hi["customer"])))
-    g = ig.Graph(
-        n=len(ids),
-        edges=list(
-            zip(ids.get_indexer(hi["provider"]), ids.get_indexer(hi["customer"]), strict=False)
-        ),
-        directed=True,
-    )
-    random.seed(seed)
-    ig.set_random_number_generator(random)
-    g.rewire(n=swaps * g.ecount(), allowed_edge_types="simple")
-    el = np.array(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
-    rewired = hi.assign(provider=ids[el[:, 0]], customer=ids[el[:, 1]])
-    out = pd.concat([rewired, h[~inner]], ignore_index=True)
-    return {"units": units, "handoffs": out, "deliveries": tables["deliveries"].iloc[0:0]}
-
-
-def shuffle_departments(tables: dict, *, seed: int = 0) -> dict:
-    """A label null model: people's teams (and so departments) shuffled, handoffs kept."""
-    rng = np.random.default_rng(seed)
-    units = tables["units"].copy()
-    people = units["kind"] == "person"
-    units.loc[people, "parent"] = rng.permutation(units.loc[people, "parent"].to_numpy())
-    units.loc[people, "manager"] = ""
-    return {"units": units, "handoffs": tables["handoffs"], "deliveries": tables["deliveries"]}
 
 
 def flat(

@@ -15,6 +15,8 @@ from . import bottlenecks, silos
 from .findings import Thresholds, rank
 
 __all__ = [
+    "rewired",
+    "shuffled",
     "silo_findings",
     "bottleneck_findings",
     "organization_of",
@@ -29,6 +31,65 @@ class Light:
 
     tables: MappingProxyType
     communities: dict
+
+
+def rewired(org, *, seed: int = 0, swaps: int = 10) -> Organization:
+    """A degree-preserving null model: handoffs between people rewired, departments kept.
+
+    The person-to-person edges of the unit graph get ``swaps`` x (number of
+    edges) double-edge swaps (igraph's ``rewire``, simple graphs): every
+    person keeps their number of providers and customers, handoff rows
+    travel with their edge (weights, closeness), handoffs to or from
+    anything else are left alone. The rows were validated once and swapping
+    ends keeps them valid, so the result is built without validating again.
+    Deliveries are dropped (they belong to the old pairs).
+    """
+    import random
+
+    import igraph as ig
+    import numpy as np
+    import pandas as pd
+
+    h = org.handoffs
+    people = set(org.units.loc[org.units["kind"] == "person", "id"])
+    inner = h["provider"].isin(people) & h["customer"].isin(people)
+    pairs = h.loc[inner, ["provider", "customer"]].drop_duplicates()
+    ids = pd.Index(sorted(set(pairs["provider"]) | set(pairs["customer"])))
+    src, dst = ids.get_indexer(pairs["provider"]), ids.get_indexer(pairs["customer"])
+    g = ig.Graph(n=len(ids), edges=list(zip(src, dst, strict=False)), directed=True)
+    random.seed(seed)
+    ig.set_random_number_generator(random)
+    g.rewire(n=swaps * g.ecount(), allowed_edge_types="simple")
+    el = np.array(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    moved = dict(
+        zip(
+            zip(pairs["provider"], pairs["customer"], strict=False),
+            zip(ids[el[:, 0]], ids[el[:, 1]], strict=False),
+            strict=False,
+        )
+    )
+    old = zip(h.loc[inner, "provider"], h.loc[inner, "customer"], strict=False)
+    new = [moved[k] for k in old]
+    h = h.copy()
+    h.loc[inner, "provider"] = [a for a, _ in new]
+    h.loc[inner, "customer"] = [b for _, b in new]
+    tables = {"units": org.units, "handoffs": h, "deliveries": org.deliveries.iloc[0:0]}
+    return Organization._build(tables, name=f"{org.name} rewired {seed}")
+
+
+def shuffled(org, *, seed: int = 0) -> Organization:
+    """A label null model: people dealt at random to the teams and departments, handoffs kept."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    units = org.units.copy()
+    people = (units["kind"] == "person").to_numpy()
+    parent = rng.permutation(units.loc[people, "parent"].to_numpy())
+    units.loc[people, "parent"] = parent
+    units.loc[people, "department"] = [org.department_of(p) for p in parent]
+    units.loc[people, "manager"] = ""
+    tables = {"units": units, "handoffs": org.handoffs, "deliveries": org.deliveries}
+    return Organization._build(tables, name=f"{org.name} shuffled {seed}")
 
 
 def organization_of(tables: dict, name="organization") -> Organization:
