@@ -201,7 +201,7 @@ def frequency_per_month(value) -> float:
     if word in FREQUENCY_PER_MONTH:
         return FREQUENCY_PER_MONTH[word]
     try:
-        number = float(text)
+        number = float(str(value).strip())  # as written: "-1" must not read as 1
     except ValueError:
         close = difflib.get_close_matches(word, list(FREQUENCY_PER_MONTH), n=1, cutoff=0.6)
         hint = f' (did you mean "{close[0]}"?)' if close else ""

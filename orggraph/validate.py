@@ -260,10 +260,14 @@ def _hidden_characters(col: _Collector, frame, id_columns, text_columns):
             continue
         is_id = column in id_columns
         pattern = _ID_HIDDEN_RE if is_id else _HIDDEN_RE
+        try:
+            whole = "\n".join(frame[column])
+        except TypeError:  # not all text (an Excel date cell in a name column)
+            whole = "\n".join(_text(frame, column))
+        if not pattern.search(whole):
+            continue  # one pass over the whole column; rows are looked at only on a hit
         text = _text(frame, column)
         hit = text.str.contains(pattern).fillna(False).astype(bool)
-        if not hit.any():
-            continue
         severe = hit if is_id else hit & text.str.contains(_BIDI_RE).fillna(False).astype(bool)
 
         def message(v, pattern=pattern, is_id=is_id, severe=True):
@@ -586,8 +590,16 @@ _DATE_RE = r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?"
 def _dates(col: _Collector, f, column, required):
     raw = f[column] if column in f else pd.Series([""] * len(f), dtype=object)
     text = raw.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v)).astype(object)
-    form = text.str.fullmatch(_DATE_RE).fillna(False).astype(bool)
-    parsed = pd.to_datetime(text.where(form, None), format="ISO8601", errors="coerce")
+    parsed = None
+    if not re.search("[+Zz]", "\n".join(text)):  # no time zones: parse all at once
+        try:
+            parsed = pd.to_datetime(text.where(text != "", None), format="ISO8601", errors="coerce")
+        except (ValueError, OverflowError):
+            parsed = None
+    if parsed is None or isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        # Time zones or other oddities: only the documented forms are parsed.
+        form = text.str.fullmatch(_DATE_RE).fillna(False).astype(bool)
+        parsed = pd.to_datetime(text.where(form, None), format="ISO8601", errors="coerce")
     bad = (text != "") & parsed.isna()
     col.rows(
         ERROR,

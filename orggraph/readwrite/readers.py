@@ -240,7 +240,9 @@ def _read_csv_text(
     if text.count("\n") <= limits.max_rows:
         fast = _fast_csv(text, name, source)
         if fast is not None:
-            return _check_fields(fast, limits, [])
+            # One record per line: no value is longer than the longest line.
+            longest = max(map(len, text.splitlines())) if len(text) > limits.max_field_chars else 0
+            return _check_fields(fast, limits, [], longest)
     # The csv module gives exact physical line numbers, even with quoted newlines.
     reader = csv.reader(io.StringIO(text, newline=""))
     records, rownums, problems = [], [], []
@@ -299,13 +301,15 @@ def _read_csv_text(
     )
 
 
-def _check_fields(raw: RawTable, limits: Limits, problems: list[Problem]):
+def _check_fields(raw: RawTable, limits: Limits, problems: list[Problem], longest=None):
     """Refuse a table with a header or value longer than ``limits.max_field_chars``.
 
     The whole table is dropped (with one located error per long value): a
     50 MB name must not travel on into id suggestions, reports and figures.
     """
     cap = limits.max_field_chars
+    if longest is not None and longest <= cap:
+        return raw, problems  # no line of the file is that long
     found = []
     for j, h in enumerate(raw.frame.columns):
         if len(str(h)) > cap:
@@ -322,7 +326,10 @@ def _check_fields(raw: RawTable, limits: Limits, problems: list[Problem]):
             )
     for h in raw.frame.columns:
         col = raw.frame[h]
-        lengths = col.map(lambda v: len(v) if isinstance(v, str) else 0).to_numpy(dtype=np.int64)
+        try:
+            lengths = col.str.len().fillna(0).to_numpy(dtype=np.int64)
+        except AttributeError:  # no text at all in the column (dates only)
+            continue
         for i in np.flatnonzero(lengths > cap)[: limits.max_problems + 1]:
             found.append(
                 _error(
@@ -548,8 +555,16 @@ def _inflate(fp, info: zipfile.ZipInfo):
     Reads the raw compressed bytes itself, so that no single call can inflate
     more than one chunk, and checks that the data ends exactly at the
     declared size with the declared CRC. A lying header (more data than it
-    declares, or other data than its CRC says) raises :class:`_Corrupt`.
+    declares, or other data than its CRC says) raises :class:`_Corrupt`, and
+    so does any other damage.
     """
+    try:
+        yield from _inflate_unchecked(fp, info)
+    except (OSError, ValueError, OverflowError, struct.error) as exc:  # offsets out of the file
+        raise _Corrupt(f"is damaged ({_short(exc, 80)})") from None
+
+
+def _inflate_unchecked(fp, info: zipfile.ZipInfo):
     fp.seek(info.header_offset)
     head = fp.read(_LOCAL.size)
     if len(head) != _LOCAL.size or head[:4] != b"PK\x03\x04":
@@ -622,7 +637,9 @@ def _read_zip(fp, label: str, encoding, limits: Limits, budget: _Bytes):
     zf = _open_zip(fp, label, limits, budget, "archive")
     with zf:
         infos = {
-            i.filename: i for i in zf.infolist() if not i.is_dir() and "__MACOSX" not in i.filename
+            i.filename: i
+            for i in zf.infolist()
+            if not i.filename.endswith("/") and "__MACOSX" not in i.filename
         }
         files = {
             n: (0, lambda i=i: _member_bytes(fp, i, label))  # sizes already counted
@@ -654,7 +671,7 @@ def _scan_xlsx(fp, zf: zipfile.ZipFile, label: str) -> dict[str, list[tuple[int,
     """
     merges: dict[str, list[tuple[int, int, int, int]]] = {}
     for info in zf.infolist():
-        if info.is_dir():
+        if info.filename.endswith("/"):
             continue
         lower = info.filename.lower()
         is_xml = lower.endswith((".xml", ".rels", ".vml"))
@@ -694,11 +711,16 @@ def _scan_xlsx(fp, zf: zipfile.ZipFile, label: str) -> dict[str, list[tuple[int,
 
 def _describe(exc: Exception) -> str:
     """A parser's exception in words, for a person fixing their file."""
+    # openpyxl wraps the parser's error in a ValueError of its own: look down the chain.
+    cause, seen = exc, 0
+    while cause is not None and seen < 10:
+        kind = type(cause).__name__
+        if kind in ("EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden"):
+            return "its XML declares entities or a DTD, which orggraph refuses"
+        if kind in ("ParseError", "XMLSyntaxError", "ExpatError"):
+            return f"its XML is broken ({_short(cause, 120)})"
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
     kind = type(exc).__name__
-    if kind in ("EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden"):
-        return "its XML declares entities or a DTD, which orggraph refuses"
-    if kind in ("ParseError", "XMLSyntaxError", "ExpatError"):
-        return f"its XML is broken ({_short(exc, 120)})"
     return f"{kind}: {_short(exc, 120)}" if str(exc) else kind
 
 
