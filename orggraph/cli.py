@@ -459,8 +459,14 @@ def serve(
         sys.exit(2)
     settings.allowed_hosts = settings.allowed_hosts or security.default_allowed_hosts(host)
     _load_or_exit(lambda: readwrite.load(path), False)  # errors listed before any server starts
+    import logging
+
     from .web import create_app
     from .web.server import serve as run
+
+    # Sign-ins, refused requests and uploads, on stderr (the server's audit trail).
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("orggraph.web").setLevel(logging.INFO)
 
     app = create_app(path, max_upload_mb=max_upload_mb, cache_mb=cache_mb, settings=settings)
     if not security.is_loopback(host) and not secure_cookies:

@@ -83,7 +83,6 @@ def _header_user(settings):
 def create_app(
     path,
     *,
-    upload_dir=None,
     max_upload_mb=20,
     cache_mb=512,
     settings: security.Settings | None = None,
@@ -94,7 +93,6 @@ def create_app(
     Parameters
     ----------
     path : the server's organization, seen by every user.
-    upload_dir : where the private temporary upload folder is made (default: the system's).
     max_upload_mb : largest upload accepted, also the browser's own limit.
     cache_mb : memory (estimated) that uploaded organizations may hold together.
     settings : sign-in and Host settings (default: no sign-in, for localhost).
@@ -105,7 +103,6 @@ def create_app(
         path,
         max_upload_bytes=int(max_upload_mb * 2**20),
         cache_bytes=int(cache_mb * 2**20),
-        upload_dir=upload_dir,
     )
     if warm:  # load and analyse before the first visitor, not during their first click
         ctx.default  # noqa: B018

@@ -40,7 +40,7 @@ def make_server(app, *, host="127.0.0.1", port=8050, threads=8):
 
 
 def serve(app, *, host="127.0.0.1", port=8050, threads=8, on_listen=None):
-    """Serve until Ctrl+C or SIGTERM; the upload folder is removed on the way out."""
+    """Serve until Ctrl+C or SIGTERM (both end the process cleanly)."""
     srv = make_server(app, host=host, port=port, threads=threads)
 
     def stop(signum, frame):
@@ -49,12 +49,7 @@ def serve(app, *, host="127.0.0.1", port=8050, threads=8, on_listen=None):
     signal.signal(signal.SIGTERM, stop)
     if on_listen:
         on_listen(srv.effective_host, srv.effective_port)
-    try:
-        srv.run()
-    finally:
-        ctx = app.server.extensions.get("orggraph")
-        if ctx is not None:
-            ctx.close()
+    srv.run()
 
 
 class Background:

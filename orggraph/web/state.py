@@ -8,25 +8,19 @@ under its handle, together with the session that owns it; a handle is resolved o
 its owner. A path never comes from the browser, and a handle that is not this session's
 resolves to nothing.
 
-Uploads are written to a private temporary file (mode 0600 in a 0700 folder), loaded, and
-deleted at once, valid or not; the upload folder is removed when the server exits. The
-store is bounded in bytes (:func:`estimate_bytes`): the least recently used uploads are
-dropped first, and at most ``per_session`` uploads are kept per session.
+Uploads are validated from memory (:func:`orggraph.readwrite.load_bytes`, bounded by
+:data:`upload_limits`): nothing is written to disk, and a refused upload leaves nothing
+behind. The store is bounded in bytes (:func:`estimate_bytes`): the least recently used
+uploads are dropped first, and at most ``per_session`` uploads are kept per session.
 """
 
 from __future__ import annotations
 
-import atexit
 import base64
 import binascii
 import collections
-import dataclasses
 import logging
-import os
-import re
 import secrets
-import shutil
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -38,7 +32,8 @@ from flask import current_app, session
 
 from ..analysis import analyze
 from ..exceptions import ERROR, OrgGraphError, Problem, ValidationError
-from ..readwrite import load
+from ..readwrite import load, load_bytes
+from ..schema import Limits
 
 __all__ = [
     "DEFAULT",
@@ -50,6 +45,7 @@ __all__ = [
     "estimate_bytes",
     "decode_upload",
     "load_upload",
+    "upload_limits",
     "context",
     "resolve",
     "resolve_or_default",
@@ -61,13 +57,13 @@ log = logging.getLogger("orggraph.web")
 DEFAULT = "default"
 UPLOAD_SUFFIXES = (".xlsx", ".zip", ".json")
 
-#: Memory allowances on top of the tables' own bytes: per unit (networkx and igraph nodes,
-#: lookups, map positions), per handoff (graph edges with their attributes) and per
-#: organization (findings, analysis objects). Measured with tracemalloc on the sample and
-#: a generated 2,000-person organization, and rounded up.
+#: Memory allowances on top of the tables' own bytes: per unit and per handoff (networkx
+#: and igraph graphs, lookups, findings, map positions) and per organization. Fitted to the
+#: resident memory that generated organizations of 20 to 3,000 people add to a process once
+#: loaded and analysed (0.5 to 27 MB each), and rounded up: the estimate is 10-40% above it.
 NODE_BYTES = 1024
-EDGE_BYTES = 256
-BASE_BYTES = 256 * 1024
+EDGE_BYTES = 512
+BASE_BYTES = 512 * 1024
 
 
 def _frame_bytes(x) -> int:
@@ -244,50 +240,35 @@ def too_large_problem(name, size, max_bytes) -> Problem:
     )
 
 
-def _private_file(folder: Path, name: str, data: bytes) -> Path:
-    """Write ``data`` to a new file readable by this user only, in its own 0700 folder."""
-    inner = Path(tempfile.mkdtemp(prefix="u-", dir=folder))
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".") or "upload"
-    path = inner / safe
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    return path
+def upload_limits(max_upload_bytes: int) -> Limits:
+    """What one upload may hold once unpacked: five times the upload limit in bytes (at
+    least 64 MB), 300,000 rows per table (about 30,000 people), 200 problems listed."""
+    return Limits(
+        max_bytes=max(5 * int(max_upload_bytes), 64 * 2**20),
+        max_rows=300_000,
+        max_problems=200,
+    )
 
 
-def load_upload(data: bytes, name: str, *, folder) -> tuple[object | None, list[Problem]]:
-    """Load and validate an uploaded file from a private temporary copy, deleted at once.
+def load_upload(data: bytes, name: str, *, limits: Limits | None = None):
+    """Load and validate an uploaded file from memory (nothing is written to disk).
 
     Returns ``(organization, warnings)`` or ``(None, problems)``. Never raises for bad
     input: an unexpected failure of a reader becomes one problem (and a log line).
     """
-    path = _private_file(Path(folder), name, data)
     try:
-        org = load(path)
+        org = load_bytes(data, name, limits=limits)
         return org, list(org.warnings)
     except ValidationError as exc:
-        return None, [_unpath(p, path.parent) for p in exc.problems]
+        return None, list(exc.problems)
     except OrgGraphError as exc:
-        return None, [_problem("unreadable", _strip(str(exc), path.parent), name)]
+        return None, [_problem("unreadable", str(exc), name)]
     except (MemoryError, RecursionError) as exc:
         log.warning("upload %r: %s", name, type(exc).__name__)
         return None, [_problem("too_complex", "the file is too large or too deeply nested", name)]
     except Exception:
         log.exception("upload %r could not be read", name)
         return None, [_problem("unreadable", "the file could not be read", name)]
-    finally:
-        shutil.rmtree(path.parent, ignore_errors=True)
-
-
-def _strip(text, folder) -> str:
-    return str(text).replace(str(folder) + os.sep, "").replace(str(folder), "")
-
-
-def _unpath(p: Problem, folder) -> Problem:
-    """The problem without the temporary folder's path (never shown to the browser)."""
-    return dataclasses.replace(
-        p, message=_strip(p.message, folder), source=_strip(p.source, folder)
-    )
 
 
 # -------------------------------------------------------------- server context
@@ -297,8 +278,8 @@ class Context:
 
     path: Path
     store: OrgStore
-    upload_root: Path
     max_upload_bytes: int
+    limits: Limits
     busy: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(2))
     _default: Entry | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -315,21 +296,13 @@ class Context:
         return self._default
 
     @classmethod
-    def create(cls, path, *, max_upload_bytes, cache_bytes, upload_dir=None):
-        base = Path(upload_dir) if upload_dir else None
-        if base is not None:
-            base.mkdir(parents=True, exist_ok=True)
-        root = Path(tempfile.mkdtemp(prefix="orggraph-uploads-", dir=base))  # mode 0700
-        atexit.register(shutil.rmtree, root, True)
+    def create(cls, path, *, max_upload_bytes, cache_bytes):
         return cls(
             path=Path(path),
             store=OrgStore(max_bytes=cache_bytes),
-            upload_root=root,
             max_upload_bytes=int(max_upload_bytes),
+            limits=upload_limits(max_upload_bytes),
         )
-
-    def close(self):
-        shutil.rmtree(self.upload_root, ignore_errors=True)
 
 
 def context() -> Context:
@@ -393,7 +366,7 @@ def accept_upload(contents, filename) -> UploadResult:
         busy = _problem("busy", "the server is busy loading other files; try again", name)
         return UploadResult(None, [busy], time.perf_counter() - t)
     try:
-        org, problems = load_upload(data, name, folder=ctx.upload_root)
+        org, problems = load_upload(data, name, limits=ctx.limits)
         del data
         if org is None:
             return UploadResult(None, problems, time.perf_counter() - t)
@@ -411,6 +384,17 @@ def accept_upload(contents, filename) -> UploadResult:
             entry = ctx.store.add(org, analysis, _sid())
         except TooLarge as exc:
             return UploadResult(None, [_problem("too_large", str(exc), name)], 0.0)
-        return UploadResult(entry, problems, time.perf_counter() - t)
+        seconds = time.perf_counter() - t
+        log.info(
+            "upload %r by %s kept in %.1f s: %s; uploads hold %s of %s (%d kept)",
+            name,
+            session.get("user") or "a local browser",
+            seconds,
+            _size(entry.nbytes),
+            _size(ctx.store.bytes),
+            _size(ctx.store.max_bytes),
+            len(ctx.store),
+        )
+        return UploadResult(entry, problems, seconds)
     finally:
         ctx.busy.release()

@@ -21,7 +21,7 @@ MAX_UPLOAD_MB = 1
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory):
+def app():
     from orggraph.web import create_app
     from orggraph.web.security import Settings, default_allowed_hosts, hash_password
 
@@ -31,7 +31,6 @@ def app(tmp_path_factory):
     )
     return create_app(
         DATA / "healthcare-supplier",
-        upload_dir=tmp_path_factory.mktemp("up"),
         max_upload_mb=MAX_UPLOAD_MB,
         cache_mb=64,
         settings=settings,

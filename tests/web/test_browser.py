@@ -90,6 +90,13 @@ def _zip(units, handoffs):
     return buf.getvalue()
 
 
+def _wait_name(page, name):
+    page.wait_for_function(
+        "(n) => { const e = document.getElementById('org-name'); return e && e.innerText === n; }",
+        arg=name,
+    )
+
+
 def _upload(page, name, data):
     page.set_input_files(
         "#upload input[type=file]",
@@ -124,10 +131,11 @@ def test_good_upload_switches_this_session_only(web):
     p, other = web("alice"), web("bob")
     page = p.goto("/")
     _upload(page, "workshop.xlsx", (DATA / "workshop" / "workshop.xlsx").read_bytes())
-    page.wait_for_function("() => document.getElementById('org-name').innerText === 'workshop'")
+    _wait_name(page, "workshop")
     # The workshop map has 12 departments and no people (the sample has 149 people).
     page.wait_for_function(
-        "() => document.querySelector('#figure-people .figure-value').innerText === '0'"
+        "() => { const e = document.querySelector('#figure-people .figure-value');"
+        " return e && e.innerText === '0'; }"
     )
     assert page.inner_text("#figure-departments .figure-value") == "12"
     # Another browser (another user) still sees the organization the server started with.
@@ -142,7 +150,7 @@ def test_names_render_as_text_never_html(web):
     p = web()
     page = p.goto("/")
     _upload(page, "evil.zip", _zip(units, HANDOFFS))
-    page.wait_for_function("() => document.getElementById('org-name').innerText === 'evil'")
+    _wait_name(page, "evil")
     page.goto(p.base + "/findings")
     page.wait_for_timeout(500)
     page.goto(p.base + "/map?focus=bob")
@@ -237,7 +245,7 @@ def test_another_user_cannot_open_an_upload_by_its_handle(web):
     alice, bob = web("alice"), web("bob")
     page = alice.goto("/")
     _upload(page, "workshop.xlsx", (DATA / "workshop" / "workshop.xlsx").read_bytes())
-    page.wait_for_function("() => document.getElementById('org-name').innerText === 'workshop'")
+    _wait_name(page, "workshop")
     handle = page.evaluate("() => JSON.parse(sessionStorage.getItem('org-key'))")
     assert handle and "workshop" not in handle and "/" not in handle
     # Bob's tab is given Alice's handle (as if he had copied it) and reloads.
@@ -256,7 +264,7 @@ def test_oversize_and_broken_uploads_keep_the_current_organization(web):
     p = web()
     page = p.goto("/")
     _upload(page, "workshop.xlsx", (DATA / "workshop" / "workshop.xlsx").read_bytes())
-    page.wait_for_function("() => document.getElementById('org-name').innerText === 'workshop'")
+    _wait_name(page, "workshop")
     # Over the limit: the browser does not send it, and the page says why.
     _upload(page, "huge.xlsx", b"0" * (2 * 1024 * 1024))
     assert "huge.xlsx was not loaded" in page.inner_text("#upload-message")
@@ -270,7 +278,7 @@ def test_oversize_and_broken_uploads_keep_the_current_organization(web):
     page.wait_for_selector("#figure-departments .figure-value")
     assert page.inner_text("#figure-departments .figure-value") == "12"
     page.reload()
-    page.wait_for_function("() => document.getElementById('org-name').innerText === 'workshop'")
+    _wait_name(page, "workshop")
     assert p.errors == []
 
 
@@ -300,7 +308,7 @@ def test_formula_and_link_names_stay_inert(web, tmp_path):
     p = web()
     page = p.goto("/")
     _upload(page, "evil.zip", _evil_sample())
-    page.wait_for_function("() => document.getElementById('org-name').innerText === 'evil'")
+    _wait_name(page, "evil")
     # The findings CSV: the name is text in a spreadsheet (leading quote), every field quoted.
     page.click("text=Findings")
     page.wait_for_selector("#findings-grid .ag-row")

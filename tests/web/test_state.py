@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-import os
-import stat
 import zipfile
 
 import pytest
@@ -31,14 +29,8 @@ def _payload(data: bytes) -> str:
 
 @pytest.fixture(scope="module")
 def small():
-    org, _ = state.load_upload(_zip(), "small.zip", folder=_tmp_folder())
+    org, _ = state.load_upload(_zip(), "small.zip")
     return org, analyze(org)
-
-
-def _tmp_folder():
-    import tempfile
-
-    return tempfile.mkdtemp()
 
 
 # ------------------------------------------------------------------ decoding
@@ -61,54 +53,42 @@ def test_decode_refuses_types_sizes_and_garbage_before_decoding():
     assert (name, data, problems) == ("My Org.ZIP", b"abc", [])
 
 
-# ------------------------------------------------------------ private files
-def test_upload_is_read_from_a_private_file_and_deleted(tmp_path, monkeypatch):
-    seen = {}
-    real = state.load
+# ------------------------------------------------------------ from memory
+def test_upload_is_read_from_memory_only(tmp_path, monkeypatch):
+    import tempfile
 
-    def spy(path, **kw):
-        seen["file"] = stat.S_IMODE(os.stat(path).st_mode)
-        seen["folder"] = stat.S_IMODE(os.stat(path.parent).st_mode)
-        seen["path"] = path
-        return real(path, **kw)
-
-    monkeypatch.setattr(state, "load", spy)
-    org, warnings = state.load_upload(_zip(), "my org.zip", folder=tmp_path)
-    assert org is not None and org.name == "my_org"
-    assert seen["file"] == 0o600 and seen["folder"] == 0o700
-    assert not seen["path"].exists() and list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    org, warnings = state.load_upload(_zip(), "my org.zip")
+    assert org is not None and org.name == "my org"
+    assert list(tmp_path.iterdir()) == []  # nothing was written, not even for a moment
 
 
-def test_invalid_upload_is_deleted_and_names_no_path(tmp_path):
+def test_invalid_upload_lists_its_problems():
     bad = _zip(units=UNITS.replace("bob,Bob Ray,person", "bob,Bob Ray,persn"))
-    org, problems = state.load_upload(bad, "bad.zip", folder=tmp_path)
+    org, problems = state.load_upload(bad, "bad.zip")
     assert org is None and problems and problems[0].column == "kind"
-    assert list(tmp_path.iterdir()) == []
-    assert not any(str(tmp_path) in (p.message + p.source) for p in problems)
+    assert problems[0].source == "units.csv" and problems[0].row == 6
 
 
-def test_a_reader_crash_becomes_a_problem(tmp_path, monkeypatch):
-    def boom(path, **kw):
-        raise RuntimeError(f"internal detail {path}")
+def test_upload_limits_refuse_a_zip_bomb():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("units.csv", UNITS + "x" * (80 * 2**20))
+        zf.writestr("handoffs.csv", HANDOFFS)
+    limits = state.upload_limits(2**20)
+    assert limits.max_bytes == 64 * 2**20 and limits.max_rows == 300_000
+    org, problems = state.load_upload(buf.getvalue(), "bomb.zip", limits=limits)
+    assert org is None and problems
 
-    monkeypatch.setattr(state, "load", boom)
-    org, problems = state.load_upload(b"x", "x.zip", folder=tmp_path)
+
+def test_a_reader_crash_becomes_a_problem(monkeypatch):
+    def boom(data, name, **kw):
+        raise RuntimeError("internal detail /srv/secret")
+
+    monkeypatch.setattr(state, "load_bytes", boom)
+    org, problems = state.load_upload(b"x", "x.zip")
     assert org is None and problems[0].code == "unreadable"
     assert "internal detail" not in problems[0].message
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_context_folder_is_private_and_removed(tmp_path):
-    ctx = state.Context.create(
-        DATA / "workshop" / "workshop.xlsx",
-        max_upload_bytes=1000,
-        cache_bytes=10**6,
-        upload_dir=tmp_path,
-    )
-    assert stat.S_IMODE(os.stat(ctx.upload_root).st_mode) == 0o700
-    assert ctx.upload_root.parent == tmp_path
-    ctx.close()
-    assert not ctx.upload_root.exists()
 
 
 # -------------------------------------------------------------------- store
