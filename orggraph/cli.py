@@ -314,8 +314,22 @@ def summary(loader, path, as_json):
     default=None,
     help="Fast mode: how many sampled sources (default 1000).",
 )
+@click.option(
+    "--time-budget",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds for the analysis: exact when it fits, else estimated within it.",
+)
+@click.option(
+    "--cache/--no-cache",
+    default=True,
+    show_default=True,
+    help="Reuse the result of the same input and settings (user cache folder).",
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here.")
-def analyze(loader, path, fmt, top, config, overrides, seed, fast, sources, output):
+def analyze(
+    loader, path, fmt, top, config, overrides, seed, fast, sources, time_budget, cache, output
+):
     """Ranked findings: silos, bottlenecks and critical handoffs, with evidence."""
 
     from . import report
@@ -335,14 +349,27 @@ def analyze(loader, path, fmt, top, config, overrides, seed, fast, sources, outp
     with Progress() as progress:
         progress("loading and validating")
         org = _load_or_exit(loader, fmt == "json")
-        result = run_analysis(
-            org,
+        settings = dict(
             thresholds=thresholds,
             seed=seed,
             fast="auto" if fast is None else fast,
             sources=sources,
-            progress=progress,
+            time_budget=time_budget,
         )
+        hit = False
+        if cache:
+            from .cache import cached_analyze
+
+            try:
+                result, hit = cached_analyze(org, progress=progress, **settings)
+            except (OrgGraphError, OSError) as exc:
+                click.echo(f"cache not used: {exc}", err=True)
+                cache = False
+        if not cache:
+            result = run_analysis(org, progress=progress, **settings)
+    click.echo(f"shortest paths: {result.estimates['choice']}", err=True)
+    if hit:
+        click.echo("from the analysis cache (same input, same settings)", err=True)
     render = {"text": report.to_text, "markdown": report.to_markdown, "json": report.to_json}[fmt]
     text = render(result, org, top=top)
     if output:

@@ -10,11 +10,13 @@ import json
 import math
 from dataclasses import asdict
 
+from . import privacy
 from .analysis import KINDS
 
 __all__ = ["to_dict", "to_json", "to_text", "to_markdown", "SCHEMA"]
 
 SCHEMA = 2
+_SMALL = f"fewer than {privacy.MIN_GROUP_SIZE} people"  # PRIVACY: why a department row is blank
 
 
 def _num(v):
@@ -92,6 +94,9 @@ def to_dict(analysis, org, *, top=None) -> dict:
     names = _names(org.units)
     findings = analysis.findings[:top] if top else analysis.findings
     ei = analysis.tables["ei_index"]
+    # PRIVACY (orggraph.privacy): figures of a department with fewer than MIN_GROUP_SIZE people
+    # are blanked (suppressed=True) before any output shows the department table.
+    ei = privacy.suppress_departments(ei, privacy.group_sizes(org))
     c = analysis.tables["centrality"]
     comm = analysis.communities
     return {
@@ -132,6 +137,15 @@ def to_dict(analysis, org, *, top=None) -> dict:
                 "name": r["name"],
                 "department": r["department"],
                 "betweenness": _num(r["betweenness"]),
+                **(
+                    {
+                        "betweenness_low": _num(r["betweenness_low"]),
+                        "betweenness_high": _num(r["betweenness_high"]),
+                        "rank_certain": bool(r["rank_certain"]),
+                    }
+                    if "betweenness_low" in r
+                    else {}
+                ),
             }
             for u, r in c.sort_values("betweenness", ascending=False).head(10).iterrows()
         ],
@@ -200,6 +214,17 @@ def _breakdown(d) -> str:
     core = ("silo", "bottleneck", "critical_handoff")
     words = {k: _SINGULAR[k] if d["counts"][k] == 1 else _PLURAL[k] for k in KINDS}
     return ", ".join(f"{d['counts'][k]} {words[k]}" for k in KINDS if k in core or d["counts"][k])
+
+
+def _guarantee(b) -> str:
+    """The estimator's guarantee in words and numbers."""
+    return (
+        f"From {b['sources']:,} of {b['of']:,} sources in {b['batches']} independent batches "
+        f"(seed {b['seed']}): every unit's betweenness lies within its stated interval with "
+        f"{b['confidence']:.0%} confidence, all together; the widest interval in the top "
+        f"{b['top']} is +/-{b['half_width_max']:.4f}. Top {b['top']}: {b['top_certain']} "
+        f"certain, {b['top'] - b['top_certain']} uncertain ({b['stopped']})."
+    )
 
 
 def _limited(d) -> list[str]:
@@ -273,6 +298,9 @@ def to_text(analysis, org, *, top=10) -> str:
         return "-" if v is None else f"{v:.0%}"
 
     for r in sorted(d["departments"], key=lambda r: -(r["excess"] or 0)):
+        if r.get("suppressed"):  # PRIVACY: fewer people than the minimum group size
+            lines.append(f"  {r['name'][:24]:<24} (suppressed: {_SMALL})")
+            continue
         odds = "-" if r["excess"] is None else f"{math.exp(r['excess']):.1f}x"
         col = "-" if r["coleman"] is None else f"{r['coleman']:+.2f}"
         ei = "-" if r["ei"] is None else f"{r['ei']:+.2f}"
@@ -284,14 +312,11 @@ def to_text(analysis, org, *, top=10) -> str:
     for p in d["promises"]:
         lines.append("")
         lines += _promise_lines(p)
-    if d["estimates"]:
+    lines.append("")
+    lines.append(f"Shortest paths: {d['estimates']['choice']}.")
+    if "betweenness" in d["estimates"]:
         b = d["estimates"]["betweenness"]
-        lines.append("")
-        lines.append(
-            f"Note: betweenness figures are ESTIMATES from {b['sources']} of {b['of']} "
-            f"sampled sources (seed {b['seed']}); two independent halves of the sample "
-            f"agree on {b['split_half_top_overlap']:.0%} of the top {b['top']}."
-        )
+        lines.append(f"Note: betweenness figures are ESTIMATES. {_guarantee(b)}")
     total = sum(d["timings_s"].values())
     lines.append("")
     lines.append(f"Analysis took {total:.2f} s.")
@@ -339,6 +364,9 @@ def to_markdown(analysis, org, *, top=10) -> str:
         return "-" if v is None else format(v, spec)
 
     for r in d["departments"]:
+        if r.get("suppressed"):  # PRIVACY: fewer people than the minimum group size
+            out.append(f"| {r['name']} | suppressed: {_SMALL} |" + " |" * 7)
+            continue
         odds = None if r["excess"] is None else math.exp(r["excess"])
         out.append(
             f"| {r['name']} | {r['members']} | {fmt(r['internal_share'], '.0%')} | "
@@ -373,13 +401,12 @@ def to_markdown(analysis, org, *, top=10) -> str:
     ]
     for r in d["top_betweenness"]:
         out.append(f"| {r['unit']} | {r['name']} | {r['department']} | {r['betweenness']:.4f} |")
-    if d["estimates"]:
+    out += ["", f"*Shortest paths: {d['estimates']['choice']}.*"]
+    if "betweenness" in d["estimates"]:
         b = d["estimates"]["betweenness"]
         out += [
             "",
-            f"*Betweenness is estimated from {b['sources']} of {b['of']} sampled "
-            f"sources; split-half top-{b['top']} agreement "
-            f"{b['split_half_top_overlap']:.0%}.*",
+            f"*Betweenness is estimated. {_guarantee(b)}*",
         ]
     out += [
         "",

@@ -52,3 +52,9 @@ def small_org(org_dir):
     import orggraph
 
     return orggraph.load(org_dir)
+
+
+@pytest.fixture(autouse=True)
+def _private_analysis_cache(tmp_path_factory, monkeypatch):
+    """Every test gets its own analysis cache folder, never the user's."""
+    monkeypatch.setenv("ORGGRAPH_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

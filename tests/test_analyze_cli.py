@@ -22,7 +22,7 @@ def invoke(*args):
 def report():
     r = invoke("analyze", HS, "--format", "json", "--top", "10")
     assert r.exit_code == 0, r.output
-    return json.loads(r.output)
+    return json.loads(r.stdout)
 
 
 def test_planted_problems_come_out_on_top(report):
@@ -73,20 +73,20 @@ def test_json_schema(report):
 def test_text_and_markdown():
     text = invoke("analyze", HS, "--top", "3").output
     assert text.count("    why: ") == 3 and "Departments (inside:" in text
-    md = invoke("analyze", HS, "--format", "markdown", "--top", "3").output
+    md = invoke("analyze", HS, "--format", "markdown", "--top", "3").stdout
     assert md.startswith("# orggraph analysis") and "| Product Development |" in md
 
 
 def test_thresholds_from_option_and_toml(tmp_path):
     strict = json.loads(
-        invoke("analyze", HS, "--format", "json", "--threshold", "silo_odds_ratio_min=50").output
+        invoke("analyze", HS, "--format", "json", "--threshold", "silo_odds_ratio_min=50").stdout
     )
     assert strict["counts"]["silo"] == 0
     # Nothing crossed: the department that came closest is named.
     assert [f["subjects"] for f in strict["near_misses"] if f["kind"] == "silo"] == [["PD"]]
     cfg = tmp_path / "orggraph.toml"
     cfg.write_text("[thresholds]\nsilo_odds_ratio_min = 1.2\n")
-    loose = json.loads(invoke("analyze", HS, "--format", "json", "--config", cfg).output)
+    loose = json.loads(invoke("analyze", HS, "--format", "json", "--config", cfg).stdout)
     assert loose["thresholds"]["silo_odds_ratio_min"] == 1.2
     assert loose["counts"]["silo"] > 2
 
@@ -102,4 +102,5 @@ def test_bad_threshold_is_a_clear_usage_error(tmp_path):
 
 def test_fast_mode_says_it_estimates():
     r = invoke("analyze", HS, "--fast", "--sources", "60", "--top", "3")
-    assert "ESTIMATES" in r.output and "sampled sources" in r.output
+    assert "ESTIMATES" in r.output and "independent batches" in r.output
+    assert "estimated: asked for (--fast)" in r.stderr

@@ -27,11 +27,12 @@ import time
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
-from . import bottlenecks, capability, handoffs, silos
+from . import bottlenecks, capability, handoffs, paths, silos
 from .findings import SEVERITIES, Finding, Thresholds, load_thresholds, rank
 
 __all__ = [
     "FINDERS",
+    "choose_paths",
     "KINDS",
     "analyze",
     "Analysis",
@@ -96,7 +97,48 @@ class Analysis:
     totals: dict = field(default_factory=dict)
 
 
-def analyze(org, *, thresholds=None, seed=0, fast="auto", sources=None, progress=None) -> Analysis:
+def choose_paths(org, *, fast="auto", time_budget=None, threads=None) -> tuple[bool, str]:
+    """Exact or estimated shortest paths, and why: ``(estimate, reason)``.
+
+    ``fast`` True or False decides. With "auto": if ``time_budget`` (seconds
+    for the whole analysis) is given, exact when the forecast time of the
+    exact pass (:func:`paths.predict_exact_seconds`) fits in half of it;
+    without a budget, exact up to :data:`FAST_ABOVE` units with handoffs.
+    """
+    import os
+
+    n_active = sum(1 for u in org.graph if org.graph.degree(u) > 0)
+    if fast is True:
+        return True, "estimated: asked for (--fast)"
+    if fast is False:
+        return False, "exact: asked for (--exact)"
+    if time_budget is not None:
+        cores = threads or os.cpu_count() or 1
+        forecast = paths.predict_exact_seconds(org, threads=cores)
+        if forecast <= time_budget / 2:
+            return False, (
+                f"exact: forecast {forecast:.0f} s on {cores} cores fits half of the "
+                f"{time_budget:g} s budget"
+            )
+        return True, (
+            f"estimated: the exact pass would take about {forecast:.0f} s on {cores} cores, "
+            f"more than half of the {time_budget:g} s budget"
+        )
+    if n_active > FAST_ABOVE:
+        return True, f"estimated: {n_active:,} units with handoffs, above {FAST_ABOVE:,}"
+    return False, f"exact: {n_active:,} units with handoffs, at most {FAST_ABOVE:,}"
+
+
+def analyze(
+    org,
+    *,
+    thresholds=None,
+    seed=0,
+    fast="auto",
+    sources=None,
+    time_budget=None,
+    progress=None,
+) -> Analysis:
     """Run every analysis once and return the ranked findings with their tables.
 
     Parameters
@@ -111,15 +153,22 @@ def analyze(org, *, thresholds=None, seed=0, fast="auto", sources=None, progress
         :func:`bottlenecks.centrality`); "auto" does so above
         :data:`FAST_ABOVE` units with handoffs.
     sources : int, optional
-        Source sample size of the fast mode (default :data:`FAST_SOURCES`).
+        First source sample of the estimate (default :data:`FAST_SOURCES`);
+        more are drawn until the top 10 are separated or the time budget
+        is spent (see :func:`paths.estimate`).
+    time_budget : float, optional
+        Seconds for the whole analysis: decides exact or estimated with
+        ``fast="auto"`` (see :func:`choose_paths`) and bounds the sampling.
     progress : callable, optional
         Called as ``progress(step_name)`` before each step.
     """
     t = thresholds or Thresholds()
+    started = time.perf_counter()
+    estimated, reason = choose_paths(org, fast=fast, time_budget=time_budget)
+    if progress:
+        progress(reason)
     n_active = sum(1 for u in org.graph if org.graph.degree(u) > 0)
-    sample = None
-    if fast is True or (fast == "auto" and n_active > FAST_ABOVE):
-        sample = min(sources or FAST_SOURCES, n_active)
+    sample = min(sources or FAST_SOURCES, n_active) if estimated else None
     tables: dict = {}
     timings: dict = {}
 
@@ -148,8 +197,25 @@ def analyze(org, *, thresholds=None, seed=0, fast="auto", sources=None, progress
     tables["mixing_weight"] = step("mixing", lambda: silos.mixing_matrix(org, value="weight"))
     tables["mixing_closeness"] = silos.mixing_matrix(org, value="closeness")
     comm = step("communities", lambda: silos.communities(org, seed=seed))
+    shortest = step(
+        "shortest paths",
+        lambda: (
+            paths.exact(org)
+            if sample is None
+            else paths.estimate(
+                org,
+                sources=sample,
+                seed=seed,
+                progress=progress,
+                # The sampling may use what is left of half the budget.
+                time_budget=None
+                if time_budget is None
+                else max(0.0, time_budget / 2 - (time.perf_counter() - started)),
+            )
+        ),
+    )
     tables["centrality"] = step(
-        "centrality", lambda: bottlenecks.centrality(org, sample=sample, seed=seed)
+        "centrality", lambda: bottlenecks.centrality(org, paths=shortest, seed=seed)
     )
     tables["sole_links"] = step(
         "sole links",
@@ -174,7 +240,7 @@ def analyze(org, *, thresholds=None, seed=0, fast="auto", sources=None, progress
     )
     tables["handoff_criticality"] = step(
         "handoff criticality",
-        lambda: handoffs.handoff_criticality(org, sample=sample, seed=seed, thresholds=t),
+        lambda: handoffs.handoff_criticality(org, paths=shortest, thresholds=t),
     )
     tables["capability"] = step(
         "capability", lambda: capability.capability(org, min_deliveries=t.min_deliveries)
@@ -189,7 +255,7 @@ def analyze(org, *, thresholds=None, seed=0, fast="auto", sources=None, progress
             org, min_deliveries=t.min_deliveries, runs=t.simulation_runs, seed=seed
         ),
     )
-    estimates = {}
+    estimates = {"choice": reason}
     info = tables["centrality"].attrs.get("betweenness", {})
     if "sources" in info:
         estimates["betweenness"] = info

@@ -14,6 +14,7 @@ import scipy.sparse as sp
 
 from ._graph import active_graph, actors
 from .findings import ACTIONS, Finding, score_of
+from .paths import estimate, exact
 
 __all__ = [
     "centrality",
@@ -38,34 +39,6 @@ def _possessive(name: str) -> str:
     return name + ("'" if name.endswith("s") else "'s")
 
 
-def _betweenness(g, *, sample, seed):
-    n = g.vcount()
-    scale = 1.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0
-    if sample is None or sample >= n:
-        return np.asarray(g.betweenness(directed=True, weights="distance")) * scale, None
-    # Source sampling (Brandes & Pich 2007): dependencies from k random
-    # sources, scaled by n / k. Two independent halves give a built-in check.
-    rng = np.random.default_rng(seed)
-    sources = rng.choice(n, size=sample, replace=False)
-    halves = np.array_split(sources, 2)
-    parts = [
-        np.asarray(g.betweenness(directed=True, weights="distance", sources=h.tolist()))
-        for h in halves
-    ]
-    est = (parts[0] + parts[1]) * (n / sample) * scale
-    top = max(1, min(10, n // 10))
-    a, b = (set(np.argsort(-p)[:top]) for p in parts)
-    info = {
-        "method": "sampled sources (Brandes & Pich 2007)",
-        "sources": int(sample),
-        "of": int(n),
-        "seed": seed,
-        "split_half_top_overlap": len(a & b) / top,
-        "top": top,
-    }
-    return est, info
-
-
 def flow_outliers(values, mask=None) -> tuple[np.ndarray, np.ndarray]:
     """``(multiple, z)``: each value against the organization's own distribution.
 
@@ -86,7 +59,7 @@ def flow_outliers(values, mask=None) -> tuple[np.ndarray, np.ndarray]:
     --------
     >>> m, z = flow_outliers(np.array([1.0, 1, 1, 1, 2, 10]))
     >>> [round(float(v), 1) for v in m]
-    [0.4, 0.4, 0.4, 0.4, 0.9, 3.8]
+    [0.4, 0.4, 0.4, 0.4, 0.8, 3.8]
     """
     v = np.asarray(values, dtype=float)
     mask = np.ones(len(v), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
@@ -292,7 +265,7 @@ def brokerage(org) -> pd.DataFrame:
     return out
 
 
-def centrality(org, *, sample=None, seed=0) -> pd.DataFrame:
+def centrality(org, *, paths=None, sample=None, seed=0) -> pd.DataFrame:
     """Betweenness, strength, partners, structural holes and brokerage per unit.
 
     Columns: ``betweenness`` (weighted on distance, directed, normalized by
@@ -306,11 +279,15 @@ def centrality(org, *, sample=None, seed=0) -> pd.DataFrame:
 
     Parameters
     ----------
+    paths : Paths, optional
+        Shortest-path results from :mod:`~orggraph.analysis.paths` (computed
+        once by ``analyze`` for units and handoffs together).
     sample : int, optional
-        Estimate betweenness from this many random source units (fast mode
-        for large organizations). ``df.attrs["betweenness"]`` then describes
-        the estimate, including the top-10 overlap of two independent halves
-        of the sample: a measure of how stable the ranking is.
+        Without ``paths``: estimate betweenness from this many random source
+        units (:func:`~orggraph.analysis.paths.estimate`); the table then has
+        ``betweenness_low`` and ``betweenness_high`` (the interval) and
+        ``rank_certain`` for the top 10, and ``df.attrs["betweenness"]``
+        states the guarantee.
     seed : int
         Seed of the source sample.
 
@@ -321,7 +298,11 @@ def centrality(org, *, sample=None, seed=0) -> pd.DataFrame:
     {'p1': 0.0, 'p2': 0.333, 'p3': 0.333, 'x': 0.0}
     """
     g, ids, _ = active_graph(org)
-    btw, info = _betweenness(g, sample=sample, seed=seed)
+    if paths is None:
+        paths = exact(org) if sample is None else estimate(org, sources=sample, seed=seed)
+    n = g.vcount()
+    scale = 1.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0
+    btw = paths.node * scale
     units = org.units.set_index("id")
     df = pd.DataFrame(
         {
@@ -338,8 +319,18 @@ def centrality(org, *, sample=None, seed=0) -> pd.DataFrame:
     )
     internal = df["kind"].to_numpy() != "external"
     df["flow_multiple"], df["flow_z"] = flow_outliers(btw, internal)
+    if paths.estimated:
+        df["betweenness_low"] = paths.lower * scale
+        df["betweenness_high"] = paths.upper * scale
+        top = np.argsort(-btw, kind="stable")[: paths.info["top"]]
+        rest = np.ones(n, dtype=bool)
+        rest[top] = False
+        ceiling = paths.upper[rest].max() if rest.any() else -np.inf
+        certain = np.zeros(n, dtype=bool)
+        certain[top] = paths.lower[top] > ceiling
+        df["rank_certain"] = certain
     df = df.join(structural_holes(org)).join(brokerage(org))
-    df.attrs["betweenness"] = info or {"method": "exact (Brandes 2001, igraph)"}
+    df.attrs["betweenness"] = dict(paths.info)
     return df
 
 
@@ -590,8 +581,10 @@ def find(org, result, thresholds) -> list:
             }
         if "sources" in info:
             evidence["betweenness_estimate"] = (
-                f"sampled {info['sources']} of {info['of']} sources; split-half top-"
-                f"{info['top']} overlap {info['split_half_top_overlap']:.0%}"
+                f"estimated from {info['sources']} of {info['of']} sources: between "
+                f"{r['betweenness_low']:.2%} and {r['betweenness_high']:.2%} with "
+                f"{info['confidence']:.0%} confidence"
+                + ("" if r.get("rank_certain", True) else "; its rank is NOT certain")
             )
         if len(mine) and parts["sole"] == parts.max():
             lk = mine.iloc[0]

@@ -12,6 +12,7 @@ import pandas as pd
 from ._graph import active_graph
 from .bottlenecks import flow_outliers, outlier_line
 from .findings import ACTIONS, Finding, Thresholds, score_of
+from .paths import estimate, exact
 
 __all__ = ["handoff_criticality", "sla_breaches"]
 
@@ -43,7 +44,7 @@ def sla_breaches(org) -> pd.DataFrame:
     return out
 
 
-def handoff_criticality(org, *, sample=None, seed=0, thresholds=None) -> pd.DataFrame:
+def handoff_criticality(org, *, paths=None, sample=None, seed=0, thresholds=None) -> pd.DataFrame:
     """Edge betweenness, bridges, SLA breaches and a criticality ratio per handoff.
 
     Columns: ``provider``, ``customer``, ``deliverables`` (names joined by
@@ -61,8 +62,9 @@ def handoff_criticality(org, *, sample=None, seed=0, thresholds=None) -> pd.Data
     bridge (cut_off / ``min_group_size``). 1 = on the line. Lateness is
     left to the SLA findings, so one late handoff is not reported twice.
     Sorted by criticality, highest first.
-    With ``sample``, edge betweenness is estimated from that many random
-    source units (seeded), as in the fast mode of :func:`centrality`.
+    ``paths`` are the shortest-path results computed once by ``analyze``;
+    without them, edge betweenness is computed here (estimated from
+    ``sample`` random source units if given, seeded).
 
     Examples
     --------
@@ -73,15 +75,9 @@ def handoff_criticality(org, *, sample=None, seed=0, thresholds=None) -> pd.Data
     """
     t = thresholds or Thresholds()
     g, ids, _ = active_graph(org)
-    n = g.vcount()
-    if sample is None or sample >= n:
-        eb = np.asarray(g.edge_betweenness(directed=True, weights="distance"))
-    else:
-        # Fast mode: paths from sampled sources, scaled to the whole organization.
-        sources = np.random.default_rng(seed).choice(n, size=sample, replace=False)
-        eb = np.asarray(
-            g.edge_betweenness(directed=True, weights="distance", sources=sources.tolist())
-        ) * (n / sample)
+    if paths is None:
+        paths = exact(org) if sample is None else estimate(org, sources=sample, seed=seed)
+    eb = paths.edge
     und = g.as_undirected(mode="collapse")
     bridge_pairs = {}
     degree = und.degree()

@@ -1,0 +1,54 @@
+"""The analysis cache: same input and settings hit, one changed cell or setting misses."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+import orggraph
+from orggraph.analysis import Thresholds
+from orggraph.cache import cached_analyze, content_hash
+
+from .conftest import HANDOFFS, write_org
+
+T = Thresholds(permutations=19, simulation_runs=200)
+
+
+def test_hit_miss_and_one_changed_cell(tmp_path):
+    folder = tmp_path / "cache"
+    org = orggraph.load(write_org(tmp_path / "a"))
+    first, hit1 = cached_analyze(org, folder=folder, thresholds=T, seed=1)
+    again, hit2 = cached_analyze(
+        orggraph.load(write_org(tmp_path / "b")), folder=folder, thresholds=T, seed=1
+    )
+    assert (hit1, hit2) == (False, True)
+    assert again.findings == first.findings
+    assert list(again.tables) == list(first.tables)
+    with pytest.raises(TypeError):
+        again.tables["centrality"] = None  # read-only again after the round trip
+    # One cell: closeness 2 -> 3 on the first handoff.
+    changed = HANDOFFS.replace("bob,ann,customer order,2,", "bob,ann,customer order,3,")
+    org_c = orggraph.load(write_org(tmp_path / "c", handoffs=changed))
+    assert content_hash(org_c) != content_hash(org)
+    _, hit3 = cached_analyze(org_c, folder=folder, thresholds=T, seed=1)
+    assert hit3 is False
+    # A different setting is a different result too.
+    _, hit4 = cached_analyze(org, folder=folder, thresholds=T, seed=2)
+    assert hit4 is False
+
+
+def test_cache_is_private(tmp_path):
+    folder = tmp_path / "cache"
+    cached_analyze(orggraph.load(write_org(tmp_path / "a")), folder=folder, thresholds=T)
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(folder / "analyses.sqlite").st_mode) == 0o600
+
+
+def test_trimmed_to_its_size(tmp_path):
+    folder = tmp_path / "cache"
+    org = orggraph.load(write_org(tmp_path / "a"))
+    cached_analyze(org, folder=folder, thresholds=T, seed=1, max_bytes=1)
+    _, hit = cached_analyze(org, folder=folder, thresholds=T, seed=1, max_bytes=1)
+    assert hit is False  # nothing fits in one byte, so nothing is kept
