@@ -233,3 +233,24 @@ def test_sampled_betweenness_is_seeded_and_exact_when_complete():
     assert info["sources"] >= 60 and 0 <= info["top_certain"] <= info["top"] == 10
     assert (a["betweenness_low"] <= a["betweenness"]).all()
     assert (a["betweenness"] <= a["betweenness_high"]).all()
+
+
+@pytest.mark.parametrize("name", ["healthcare", "cross-parker", "random"])
+def test_one_networkit_pass_equals_networkx_and_igraph(name):
+    """Units and handoffs from one networkit pass equal networkx on the same whole-step lengths."""
+    from orggraph.analysis import paths
+
+    org = ORGS[name]()
+    g, _, _ = active_graph(org)
+    one = paths.exact(org, engine="networkit")
+    two = paths.exact(org, engine="igraph")
+    ref = nx.DiGraph()
+    ref.add_nodes_from(range(g.vcount()))
+    for (s, t), w in zip(g.get_edgelist(), paths.lengths(g), strict=True):
+        ref.add_edge(s, t, w=int(w))
+    node = nx.betweenness_centrality(ref, weight="w", normalized=False)
+    edge = nx.edge_betweenness_centrality(ref, weight="w", normalized=False)
+    assert one.node == pytest.approx([node[i] for i in range(g.vcount())], abs=1e-6)
+    assert one.edge == pytest.approx([edge[e] for e in g.get_edgelist()], abs=1e-6)
+    assert two.node == pytest.approx(one.node, abs=1e-6)
+    assert two.edge == pytest.approx(one.edge, abs=1e-6)
