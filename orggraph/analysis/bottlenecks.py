@@ -25,6 +25,7 @@ __all__ = [
     "brokerage",
     "cut_vertices",
     "key_person_risk",
+    "Reach",
     "active_graph",
 ]
 
@@ -348,9 +349,132 @@ def cut_vertices(org) -> list[str]:
     return [u for i, u in enumerate(ids) if i in cut]
 
 
-def _reach_pairs(g, vertices=None):
-    n = g.vcount()
-    return np.asarray(g.neighborhood_size(vertices=vertices, order=n, mode="out")) - 1
+class Reach:
+    """Who reaches whom along handoffs, and what a change takes away.
+
+    The one removal-impact routine: key-person risk removes one candidate
+    at a time, the what-if removes people or departments (optionally handing
+    their work to a successor). Built once per organization; each
+    :meth:`without` costs a graph copy and one breadth-first search per
+    source. Exact up to ``exact_limit`` units, else from ``sample`` random
+    sources (seeded), the same sources before and after.
+    """
+
+    def __init__(self, org, *, exact_limit=2000, sample=300, seed=0):
+        g, ids, group = active_graph(org)
+        self.g, self.ids, self.group = g, ids, group
+        self.pos = {u: i for i, u in enumerate(ids)}
+        n = self.n = g.vcount()
+        rng = np.random.default_rng(seed)
+        self.sources = (
+            np.arange(n) if n <= exact_limit else rng.choice(n, size=min(sample, n), replace=False)
+        )
+        self.estimate = n > exact_limit
+        self.k = int(group.max()) + 1 if n else 0
+        # Virtual department sources measure department-to-department reach.
+        self.dg = g.copy()
+        self.dg.add_vertices(self.k)
+        self.dg.add_edges([(n + grp, v) for v, grp in enumerate(group)])
+        self.ext = [self.pos[e] for e in org.external if e in self.pos]
+        self.org = org
+        self.reach = g.neighborhood(vertices=self.sources.tolist(), order=n, mode="out")
+        self.base_dept = self._dept_reach(self.dg, set())
+        self.base_cust = self._to_customer(g)
+        self.base_steps = self._dept_steps(self.dg)
+
+    def _dept_steps(self, graph) -> np.ndarray:
+        """Fewest handoffs from any member of department d to any member of d2 (k x k)."""
+        if not self.k:
+            return np.zeros((0, 0))
+        d = np.asarray(
+            graph.distances(source=list(range(self.n, self.n + self.k)), mode="out"),
+            dtype=float,
+        )[:, : self.n]
+        out = np.full((self.k, self.k), np.inf)
+        for g2 in range(self.k):
+            cols = self.group == g2
+            if cols.any():
+                out[:, g2] = d[:, cols].min(axis=1)
+        # The virtual source adds one step; a department reaches itself in none.
+        return out - 1
+
+    def _dept_reach(self, graph, removed):
+        pairs = set()
+        for d in range(self.k):
+            for v in graph.subcomponent(self.n + d, mode="out"):
+                if v < self.n and v not in removed and self.group[v] != d:
+                    pairs.add((d, int(self.group[v])))
+        return pairs
+
+    def _to_customer(self, graph):
+        out = set()
+        for e in self.ext:
+            out |= set(graph.subcomponent(e, mode="in"))
+        return out
+
+    def without(self, removed, *, successor=None, max_pairs=0) -> dict:
+        """The effect of removing vertex indices ``removed``.
+
+        With ``successor`` (a vertex index), the removed units' handoffs are
+        handed to it instead of lost. Returns ``dependencies_lost`` (share of
+        reachable ordered pairs, among pairs without a removed unit, that
+        lose every path), ``lost_pairs`` and ``pairs`` (counts over the
+        sources), ``lost_examples`` (up to ``max_pairs`` vertex pairs),
+        ``department_pairs_lost`` (share) and ``department_pairs`` (the
+        pairs of department indices), ``rerouted`` (department pairs still
+        connected but by a longer route: (from, to, handoffs before, after)),
+        ``cut_off`` (vertices that no longer reach the external customer)
+        and ``estimate``.
+        """
+        removed = set(removed)
+        h = self.g.copy()
+        hd = self.dg.copy()
+        if successor is not None:
+            extra = []
+            for x in removed:
+                extra += [(successor, t) for t in self.g.successors(x) if t not in removed]
+                extra += [(s, successor) for s in self.g.predecessors(x) if s not in removed]
+            extra = [(a, b) for a, b in set(extra) if a != b]
+            h.add_edges(extra)
+            hd.add_edges(extra)
+        for graph in (h, hd):
+            graph.delete_edges({e for x in removed for e in graph.incident(x, mode="all")})
+        after = h.neighborhood(vertices=self.sources.tolist(), order=self.n, mode="out")
+        lost = total = 0
+        examples = []
+        for s, b, a in zip(self.sources.tolist(), self.reach, after, strict=True):
+            if s in removed:
+                continue
+            before = set(b) - removed - {s}
+            gone = before - set(a)
+            total += len(before)
+            lost += len(gone)
+            if len(examples) < max_pairs:
+                examples += [(s, v) for v in sorted(gone)][: max_pairs - len(examples)]
+        dpairs = self._dept_reach(hd, removed)
+        cut_off = sorted(self.base_cust - self._to_customer(h) - removed - set(self.ext))
+        steps = self._dept_steps(hd)
+        longer = np.argwhere(
+            np.isfinite(self.base_steps) & np.isfinite(steps) & (steps > self.base_steps)
+        )
+        rerouted = [
+            (int(a), int(b), int(self.base_steps[a, b]), int(steps[a, b]))
+            for a, b in longer
+            if a != b
+        ]
+        return {
+            "rerouted": rerouted,
+            "dependencies_lost": lost / total if total else 0.0,
+            "lost_pairs": lost,
+            "pairs": total,
+            "lost_examples": examples,
+            "department_pairs": sorted(self.base_dept - dpairs),
+            "department_pairs_lost": len(self.base_dept - dpairs) / len(self.base_dept)
+            if self.base_dept
+            else 0.0,
+            "cut_off": cut_off,
+            "estimate": self.estimate,
+        }
 
 
 def key_person_risk(
@@ -361,7 +485,7 @@ def key_person_risk(
     Candidates are the cut vertices of the undirected view (units whose
     removal disconnects the map) and the highest-betweenness units; the
     ``top`` of them by betweenness, plus the units in ``extra``, are removed
-    one at a time and scored:
+    one at a time (:class:`Reach`) and scored:
 
     - ``dependencies_lost``: share of ordered pairs (u, v) where u's work
       reaches v along handoffs before, and no path is left after (pairs
@@ -377,7 +501,6 @@ def key_person_risk(
     DataFrame indexed by unit, sorted by ``dependencies_lost``.
     """
     g, ids, group = active_graph(org)
-    n = g.vcount()
     und = g.as_undirected(mode="collapse")
     cut = set(und.articulation_points())
     c = centrality_table if centrality_table is not None else centrality(org)
@@ -396,62 +519,19 @@ def key_person_risk(
                 "departments_cut_off",
             ]
         )
-    rng = np.random.default_rng(seed)
-    sources = None if n <= exact_limit else rng.choice(n, size=min(sample, n), replace=False)
-    # Virtual department sources measure department-to-department reach.
-    k = int(group.max()) + 1
-    dg = g.copy()
-    dg.add_vertices(k)
-    dg.add_edges([(n + grp, v) for v, grp in enumerate(group)])
-    ext = [ids.index(e) for e in org.external if e in ids]
-
-    def dept_reach(graph, removed=None):
-        pairs = set()
-        for d in range(k):
-            reached = graph.subcomponent(n + d, mode="out")
-            pairs |= {
-                (d, int(group[v])) for v in reached if v < n and v != removed and group[v] != d
-            }
-        return pairs
-
-    def to_customer(graph):
-        out = set()
-        for e in ext:
-            out |= set(graph.subcomponent(e, mode="in"))
-        return out
-
-    base_pairs = _reach_pairs(g, None if sources is None else sources.tolist())
-    base_dept = dept_reach(dg)
-    base_cust = to_customer(g)
+    reach = Reach(org, exact_limit=exact_limit, sample=sample, seed=seed)
     rows = []
     for x in candidates:
-        h = g.copy()
-        h.delete_edges(h.incident(x, mode="all"))
-        hd = dg.copy()
-        hd.delete_edges([e for e in hd.incident(x, mode="all")])
-        # Pairs through x before: reach(u) counted x itself; discount it.
-        before = base_pairs.copy()
-        srcs = np.arange(n) if sources is None else sources
-        reach_x = set(g.subcomponent(x, mode="in"))
-        before = before - np.array([1 if (s in reach_x and s != x) else 0 for s in srcs])
-        keep = srcs != x
-        after = _reach_pairs(h, None if sources is None else sources.tolist())
-        lost = (before[keep] - after[keep]).sum()
-        total = before[keep].sum()
-        dpairs = dept_reach(hd, removed=x)
-        cust = to_customer(h)
-        cut_off = sorted(base_cust - cust - {x} - set(ext))
+        r = reach.without({x})
         rows.append(
             {
                 "unit": ids[x],
                 "cut_vertex": x in cut,
-                "dependencies_lost": lost / total if total else 0.0,
-                "department_pairs_lost": len(base_dept - dpairs) / len(base_dept)
-                if base_dept
-                else 0,
-                "cut_off_from_customer": len(cut_off),
-                "departments_cut_off": sorted({org.department_of(ids[v]) for v in cut_off}),
-                "estimate": sources is not None,
+                "dependencies_lost": r["dependencies_lost"],
+                "department_pairs_lost": r["department_pairs_lost"],
+                "cut_off_from_customer": len(r["cut_off"]),
+                "departments_cut_off": sorted({org.department_of(ids[v]) for v in r["cut_off"]}),
+                "estimate": r["estimate"],
             }
         )
     return pd.DataFrame(rows).set_index("unit").sort_values("dependencies_lost", ascending=False)
