@@ -273,11 +273,13 @@ class SparkEngine:
             .appName("orggraph-ingest")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", "8")
         )
         for k, v in (conf or {}).items():
             builder = builder.config(k, v)
         self.spark = builder.getOrCreate()
+        self.spark.sparkContext.setLogLevel("ERROR")
         self._cached: list[str] = []
 
     @staticmethod
@@ -451,7 +453,7 @@ class Aggregated:
         ``pairs`` (how many pairs of that period and kind), sorted.
     excluded : DataFrame
         ``reason``, ``period`` (NaN for broken clocks and events outside the
-        window), ``kind``, ``events`` (rows) and ``messages``.
+        window), ``kind``, ``events`` (rows) and, for mass mails, ``messages``.
     unknown : DataFrame
         ``id`` and ``events``: people the log names that the HRIS lacks.
     periods : DataFrame
@@ -589,7 +591,7 @@ SELECT reason,
        kind,
        COUNT(*) AS events,
        SUM(dur) AS minutes,
-       SUM(CAST(1 AS DOUBLE) / n) AS messages,
+       SUM(CASE WHEN reason = 'mass' THEN CAST(1 AS DOUBLE) / n END) AS messages,
        MIN(CASE WHEN reason NOT IN ('broken_clock', 'outside_window') THEN ts END) AS first_ts,
        MAX(CASE WHEN reason NOT IN ('broken_clock', 'outside_window') THEN ts END) AS last_ts
 FROM reasoned

@@ -26,7 +26,9 @@ secondary, as Viva orients the row).
 :data:`P2P_METRICS` / :data:`G2G_METRICS` present, else 1 per row) summed
 over the rows of a pair and divided by the number of distinct
 ``MetricDate`` values: the pair's mean per query period (a week or a month,
-as the query was run). With several dates and no ``period``, the whole span
+as the query was run); where the largest exceeds the 10,000 a frequency may
+be (group hours do), all are divided by the same power of ten, with a
+warning. With several dates and no ``period``, the whole span
 is averaged (a warning says so); :func:`read_viva_periods` gives one
 organization per calendar month or quarter. **Closeness** follows the rule
 of :mod:`orggraph.ties` (volume quintile + reciprocity). With
@@ -342,7 +344,23 @@ def _tables(raw, rows, c, fmt, weight_as, name, problems):
     else:
         _, cl, _ = closeness_of_volume(pairs, source="p", target="s")
         close = pd.Series(cl, index=pairs.index).astype(str)
-        freq = pairs["volume"].clip(upper=MAX_PER_MONTH).map(lambda v: f"{v:.6g}")
+        top = pairs["volume"].max() if len(pairs) else 0.0
+        scale = 10.0 ** np.ceil(np.log10(top / MAX_PER_MONTH)) if top > MAX_PER_MONTH else 1.0
+        if scale > 1:
+            problems.append(
+                Problem(
+                    WARNING,
+                    "scaled",
+                    f"the metric reaches {top:,.0f} per period, above the {MAX_PER_MONTH:,.0f} "
+                    f"a frequency may be: every frequency is divided by {scale:,.0f} (the "
+                    f"relative weights, and the {c['w'] or 'metric'} column, are unchanged)",
+                    raw.source,
+                    "handoffs",
+                    None,
+                    c["w"] or "",
+                )
+            )
+        freq = (pairs["volume"] / scale).map(lambda v: f"{v:.6g}")
     if fmt == "viva-p2p":
         units = _units_p2p(rows, c["attr"], name)
         pid = dict(zip(units["id"], units["id"], strict=False))
