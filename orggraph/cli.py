@@ -547,5 +547,217 @@ def convert(loader, path, out):
     click.echo(f"wrote {readwrite.write(org, out)}")
 
 
+# ------------------------------------------- deliverables: report, export, compare
+def _thresholds_or_fail(config, overrides):
+    from .analysis import load_thresholds
+
+    pairs = {}
+    for item in overrides:
+        if "=" not in item:
+            raise click.BadParameter(f"{item!r}: expected NAME=VALUE", param_hint="--threshold")
+        k, v = item.split("=", 1)
+        pairs[k.strip()] = v.strip()
+    try:
+        return load_thresholds(config, pairs)
+    except OrgGraphError as exc:
+        raise click.BadParameter(str(exc), param_hint="--config/--threshold") from None
+
+
+def _same_options(loader, path):
+    """A loader for another snapshot, read with the same options as the first."""
+    return functools.partial(loader.func, path, *loader.args[1:], **loader.keywords)
+
+
+def _analysis_options(f):
+    """--seed, --config and --threshold, as `orggraph analyze` has them."""
+    f = click.option(
+        "--threshold",
+        "overrides",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="Change one threshold (repeatable), as in orggraph analyze.",
+    )(f)
+    f = click.option(
+        "--config", type=click.Path(path_type=Path), help="TOML file with [thresholds]."
+    )(f)
+    return click.option(
+        "--seed", type=int, default=0, show_default=True, help="Seed for tests and communities."
+    )(f)
+
+
+@main.command()
+@input_options
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The HTML file to write (self-contained: opens offline).",
+)
+@click.option("--pdf", is_flag=True, help="Also print a PDF beside it (headless Chromium).")
+@click.option(
+    "--paper",
+    type=click.Choice(["A4", "Letter"]),
+    default="A4",
+    show_default=True,
+    help="Page size of the PDF.",
+)
+@click.option(
+    "--compare",
+    "before",
+    type=click.Path(path_type=Path),
+    help="An earlier snapshot (read like PATH): adds a 'What changed' section.",
+)
+@click.option("--top", type=click.IntRange(min=1), default=None, help="Show only the top N.")
+@_analysis_options
+def report(loader, path, output, pdf, paper, before, top, seed, config, overrides):
+    """Write the analysis as one self-contained HTML report (and a PDF with --pdf)."""
+    from .analysis import analyze as run_analysis
+    from .htmlreport import to_html
+    from .readwrite.exports import write_html, write_pdf
+
+    thresholds = _thresholds_or_fail(config, overrides)
+    with Progress() as progress:
+        progress("loading and validating")
+        org = _load_or_exit(loader, False)
+        result = run_analysis(org, thresholds=thresholds, seed=seed, progress=progress)
+        comparison = None
+        if before is not None:
+            from .compare import compare
+
+            progress("comparing with the earlier snapshot")
+            old = _load_or_exit(_same_options(loader, before), False)
+            comparison = compare(
+                old,
+                org,
+                after_analysis=result,
+                labels=(before.stem or str(before), path.stem or str(path)),
+                seed=seed,
+                thresholds=thresholds,
+            )
+        progress("writing the report")
+        html = to_html(result, org, comparison=comparison, top=top)
+        click.echo(f"wrote {write_html(html, output)}", err=True)
+        if pdf:
+            progress("printing the PDF")
+            paged = to_html(result, org, comparison=comparison, top=top, paper=paper)
+            try:
+                target = write_pdf(paged, output.with_suffix(".pdf"))
+            except OrgGraphError as exc:
+                click.echo(f"error: {exc}", err=True)
+                sys.exit(1)
+            click.echo(f"wrote {target}", err=True)
+
+
+@main.command()
+@input_options
+@click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["graphml", "gexf", "xlsx"]),
+    default=None,
+    help="Output format (default: from OUT's suffix).",
+)
+@_analysis_options
+def export(loader, path, out, fmt, seed, config, overrides):
+    """Write the organization and its analysis for Gephi, yEd, Cytoscape or Excel."""
+    from .analysis import analyze as run_analysis
+    from .export import FORMATS, annotated_graph, workbook_tables
+    from .readwrite.exports import write_graph, write_xlsx
+
+    fmt = fmt or out.suffix.lower().lstrip(".")
+    if fmt not in ("graphml", "gexf", "xlsx"):
+        raise click.BadParameter(
+            f"cannot tell the format from {out.name!r}: pass --format graphml|gexf|xlsx",
+            param_hint="--format",
+        )
+    thresholds = _thresholds_or_fail(config, overrides)
+    with Progress() as progress:
+        progress("loading and validating")
+        org = _load_or_exit(loader, False)
+        result = run_analysis(org, thresholds=thresholds, seed=seed, progress=progress)
+        progress(f"writing {fmt}")
+        if fmt == "xlsx":
+            written = write_xlsx(workbook_tables(org, result), out, FORMATS)
+        else:
+            written = write_graph(annotated_graph(org, result), out, fmt)
+    click.echo(f"wrote {written}", err=True)
+
+
+def _periods(path):
+    """The period folders (or files) inside a folder of snapshots, in name order."""
+    if not path.is_dir() or any((path / f"{t}.csv").exists() for t in ("units", "handoffs")):
+        return [path]
+    inside = sorted(
+        p
+        for p in path.iterdir()
+        if not p.name.startswith(".")
+        and (p.is_dir() or p.suffix.lower() in (".xlsx", ".zip", ".json"))
+    )
+    return inside or [path]
+
+
+@main.command()
+@input_options
+@click.argument("others", nargs=-1, type=click.Path(path_type=Path), metavar="AFTER [MORE]...")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--permutations",
+    type=click.IntRange(min=99),
+    default=9999,
+    show_default=True,
+    help="Shuffles of the per-department test.",
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write it here.")
+@_analysis_options
+def compare(loader, path, others, fmt, permutations, output, seed, config, overrides):
+    """What changed between snapshots: BEFORE AFTER, or three or more for a trend."""
+    from . import compare as cmp
+
+    paths = [path, *others] if others else _periods(path)
+    if len(paths) < 2:
+        raise click.UsageError("give two snapshots (BEFORE AFTER), more, or a folder of periods")
+    thresholds = _thresholds_or_fail(config, overrides)
+    labels = [p.stem or str(p) for p in paths]
+    if len(set(labels)) < len(labels):
+        labels = [str(p) for p in paths]
+    with Progress() as progress:
+        orgs = []
+        for p in paths:
+            progress(f"loading {p}")
+            orgs.append(_load_or_exit(_same_options(loader, p), fmt == "json"))
+        progress("analysing and comparing")
+        if len(orgs) == 2:
+            result = cmp.compare(
+                *orgs,
+                labels=labels,
+                seed=seed,
+                permutations=permutations,
+                thresholds=thresholds,
+            )
+            render = {"text": cmp.to_text, "markdown": cmp.to_markdown, "json": cmp.to_json}
+        else:
+            result = cmp.trend(orgs, labels=labels, seed=seed, thresholds=thresholds)
+            render = {
+                "text": cmp.trend_text,
+                "markdown": cmp.trend_markdown,
+                "json": cmp.to_json,
+            }
+    text = render[fmt](result)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
