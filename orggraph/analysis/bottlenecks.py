@@ -377,7 +377,11 @@ class Reach:
         self.dg.add_edges([(n + grp, v) for v, grp in enumerate(group)])
         self.ext = [self.pos[e] for e in org.external if e in self.pos]
         self.org = org
-        self.reach = g.neighborhood(vertices=self.sources.tolist(), order=n, mode="out")
+        # Who each source reaches, as a boolean matrix (sources x units): the counts
+        # of a removal are then column sums, not Python sets.
+        self.reached = np.zeros((len(self.sources), n), dtype=bool)
+        for i, vs in enumerate(g.neighborhood(vertices=self.sources.tolist(), order=n, mode="out")):
+            self.reached[i, vs] = True
         self.base_dept = self._dept_reach(self.dg, set())
         self.base_cust = self._to_customer(g)
         self.base_steps = self._dept_steps(self.dg)
@@ -439,18 +443,25 @@ class Reach:
             hd.add_edges(extra)
         for graph in (h, hd):
             graph.delete_edges({e for x in removed for e in graph.incident(x, mode="all")})
-        after = h.neighborhood(vertices=self.sources.tolist(), order=self.n, mode="out")
-        lost = total = 0
+        keep = ~np.isin(self.sources, list(removed))
+        rows = self.reached[keep]
+        gone_cols = np.zeros(self.n, dtype=bool)
+        gone_cols[list(removed)] = True
+        # Before: what each source reached, less itself and the removed units.
+        before = rows.sum(axis=1) - 1 - rows[:, gone_cols].sum(axis=1)
+        srcs = self.sources[keep].tolist()
+        after = np.asarray(h.neighborhood_size(vertices=srcs, order=self.n, mode="out")) - 1
+        total = int(before.sum())
+        lost = int(total - after.sum())
         examples = []
-        for s, b, a in zip(self.sources.tolist(), self.reach, after, strict=True):
-            if s in removed:
-                continue
-            before = set(b) - removed - {s}
-            gone = before - set(a)
-            total += len(before)
-            lost += len(gone)
-            if len(examples) < max_pairs:
-                examples += [(s, v) for v in sorted(gone)][: max_pairs - len(examples)]
+        # Examples only from the sources that lost something.
+        for s in np.asarray(srcs)[before - after > 0].tolist():
+            if len(examples) >= max_pairs:
+                break
+            now = set(h.subcomponent(s, mode="out"))
+            was = np.flatnonzero(self.reached[self.sources == s][0] & ~gone_cols)
+            examples += [(s, int(v)) for v in was if v != s and v not in now]
+        examples = examples[:max_pairs]
         dpairs = self._dept_reach(hd, removed)
         cut_off = sorted(self.base_cust - self._to_customer(h) - removed - set(self.ext))
         steps = self._dept_steps(hd)
