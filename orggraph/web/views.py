@@ -72,6 +72,18 @@ def overview(org, analysis, *, top=8) -> dict:
             }
             for i, f in enumerate(analysis.findings[:top])
         ],
+        # Kinds with more past the line than shown, and what came closest where none is.
+        "limited": [
+            f"{t['found']} {k.replace('_', ' ')} findings crossed the line; the {t['shown']} "
+            "strongest are listed"
+            for k, t in analysis.totals.items()
+            if t["found"] > t["shown"]
+        ],
+        "near_misses": [
+            f"{f.kind.replace('_', ' ')}: {', '.join(names.get(x, x) for x in f.subjects[:3])} "
+            f"came closest, at {f.ratio:.0%} of the line: {f.measure}."
+            for f in analysis.near_misses
+        ],
     }
 
 

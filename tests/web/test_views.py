@@ -188,3 +188,18 @@ def test_matrix_labels_are_text_not_links(tmp_path):
     point = {"points": [{"x": fig.data[0].x[0], "y": fig.data[0].y[0]}]}
     assert figures.matrix_cell(org, point)[1] in org.units["id"].tolist()
     assert figures.matrix_cell(org, {"points": []}) == (None, None)
+
+
+def test_overview_states_near_misses_and_limits():
+    """Krackhardt's departments mix: the overview says which silo came closest, and why not."""
+    import orggraph
+    from orggraph.analysis import Thresholds, analyze
+    from orggraph.web import views
+
+    from ..conftest import DATA
+
+    r = DATA / "research" / "krackhardt-hightech"
+    org = orggraph.load_network(r / "advice.csv", nodes=r / "nodes.csv", unit_column="Department")
+    o = views.overview(org, analyze(org, thresholds=Thresholds(permutations=99)))
+    silo = [x for x in o["near_misses"] if x.startswith("silo:")]
+    assert silo and "came closest" in silo[0] and "line 2x" in silo[0]

@@ -34,8 +34,16 @@ def render(key):
         )
         for f in o["findings"]
     ]
-    return [
+    out = [
         html.Div(cards, className="figures"),
         html.H2("Top findings"),
         html.Ol(items, id="top-findings"),
     ]
+    if o["limited"]:
+        out.append(html.P("; ".join(o["limited"]) + ".", className="note"))
+    if o["near_misses"]:
+        out += [
+            html.H2("Nothing crossed the line for"),
+            html.Ul([html.Li(x) for x in o["near_misses"]], id="near-misses"),
+        ]
+    return out
