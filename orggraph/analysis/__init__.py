@@ -154,8 +154,9 @@ def analyze(
         :data:`FAST_ABOVE` units with handoffs.
     sources : int, optional
         First source sample of the estimate (default :data:`FAST_SOURCES`);
-        more are drawn until the top 10 are separated or the time budget
-        is spent (see :func:`paths.estimate`).
+        more are drawn until the top 10 are separated, the time budget is
+        spent or, without a budget, four times as many were drawn (see
+        :func:`paths.estimate`).
     time_budget : float, optional
         Seconds for the whole analysis: decides exact or estimated with
         ``fast="auto"`` (see :func:`choose_paths`) and bounds the sampling.
@@ -207,6 +208,8 @@ def analyze(
                 sources=sample,
                 seed=seed,
                 progress=progress,
+                # Without a budget, at most four rounds of the first sample.
+                max_sources=None if time_budget is not None else 4 * sample,
                 # The sampling may use what is left of half the budget.
                 time_budget=None
                 if time_budget is None
