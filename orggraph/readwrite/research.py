@@ -36,7 +36,7 @@ def _read(path: Path, name: str, encoding, limits: Limits, budget: _Bytes):
                 Problem(
                     ERROR,
                     "not_a_file",
-                    f"{path} is a {what}; expected a CSV (or whitespace-separated .txt) file",
+                    f"this is a {what}; expected a CSV (or whitespace-separated .txt) file",
                     str(path),
                 )
             ]
