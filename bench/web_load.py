@@ -246,8 +246,13 @@ def uploads_phase(server, n, people):
         )
         return r.status_code, "Loaded" in r.text, len(data)
 
+    checkpoints = {}
+    results = []
     with cf.ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(one, range(n)))
+        for i, r in enumerate(pool.map(one, range(n)), 1):
+            results.append(r)
+            if i % 25 == 0 or i == n:
+                checkpoints[i] = server.rss
     seconds = time.perf_counter() - t0
     for status, ok, _ in results:
         kept += ok
@@ -267,6 +272,7 @@ def uploads_phase(server, n, people):
         "rss_before": rss_before,
         "rss_peak": peak[0],
         "rss_after": server.rss,
+        "checkpoints": checkpoints,
         "cache_last": lines[-1] if lines else None,
     }
 
@@ -282,11 +288,14 @@ def main(argv=None):
     ap.add_argument("--cache-mb", type=float, default=64)
     a = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT))
+    load_before = " ".join(f"{x:.1f}" for x in os.getloadavg())
     with tempfile.TemporaryDirectory() as tmp:
         server = Server(tmp, threads=a.threads, cache_mb=a.cache_mb)
         try:
             rss_start = server.rss
-            samples, errors, wall = users_phase(server.url, a.users, a.seconds, a.think)
+            samples, errors, wall = (
+                users_phase(server.url, a.users, a.seconds, a.think) if a.users else ([], [], 1)
+            )
             rss_users = server.rss
             up = uploads_phase(server, a.uploads, a.upload_people) if a.uploads else None
         finally:
@@ -294,7 +303,7 @@ def main(argv=None):
     lat = [dt for _, dt in samples]
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}"
+        f"Python {platform.python_version()}, load average before: {load_before}"
     )
     print(
         f"\n{a.users} users, {a.seconds:.0f} s, think time {a.think:g} s, "
@@ -324,6 +333,8 @@ def main(argv=None):
             f"{up['rss_after']:.0f} MB after (growth {up['rss_after'] - up['rss_before']:.0f}"
             f" MB); cache accounting at the end: {up['cache_last']}"
         )
+        marks = ", ".join(f"{k}: {v:.0f} MB" for k, v in up["checkpoints"].items())
+        print(f"server RSS after N uploads: {marks}")
 
 
 if __name__ == "__main__":

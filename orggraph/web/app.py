@@ -218,6 +218,6 @@ def create_app(
         return rejected(name, [state.too_large_problem(name, size, max_bytes)])
 
     server.extensions["orggraph_sessions"] = security.install(
-        server, settings, script_hashes=app.csp_hashes, on_session_end=ctx.store.drop_owner
+        server, settings, script_hashes=app.csp_hashes, on_session_end=ctx.forget_session
     )
     return app
