@@ -260,7 +260,17 @@ def test_another_user_cannot_open_an_upload_by_its_handle(web):
     assert bob.errors == [] and alice.errors == []
 
 
-def test_oversize_and_broken_uploads_keep_the_current_organization(web):
+def test_oversize_and_broken_uploads_keep_the_current_organization(web, monkeypatch):
+    from orggraph.web import state
+
+    real = state.analyze
+
+    def poisoned(org, **kw):  # a file that validates but breaks the analysis
+        if org.name == "poison":
+            raise FloatingPointError("infinite weights")
+        return real(org, **kw)
+
+    monkeypatch.setattr(state, "analyze", poisoned)
     p = web()
     page = p.goto("/")
     _upload(page, "workshop.xlsx", (DATA / "workshop" / "workshop.xlsx").read_bytes())
@@ -272,11 +282,22 @@ def test_oversize_and_broken_uploads_keep_the_current_organization(web):
     # A file that is not what it says it is.
     _upload(page, "fake.xlsx", b"PK\x03\x04 not really a workbook")
     assert "fake.xlsx was not loaded" in page.inner_text("#upload-message")
+    # Valid, but the analysis fails: refused too, never half-shown.
+    _upload(page, "poison.zip", _zip(UNITS, HANDOFFS))
+    assert "poison.zip was not loaded" in page.inner_text("#upload-message")
+    assert "could not be analysed" in page.inner_text("#upload-problems")
     # The tab still shows the workshop, on every page.
     assert page.inner_text("#org-name") == "workshop"
     page.click("text=Overview")
     page.wait_for_selector("#figure-departments .figure-value")
     assert page.inner_text("#figure-departments .figure-value") == "12"
+    page.click("text=Department matrix")
+    page.wait_for_selector("#matrix-graph .xtick text")
+    ticks = page.evaluate(
+        "() => Array.from(document.querySelectorAll('#matrix-graph .xtick text'))"
+        ".map(t => t.textContent)"
+    )
+    assert "Medical Records" in ticks and "Sales" not in ticks
     page.reload()
     _wait_name(page, "workshop")
     assert p.errors == []

@@ -393,3 +393,13 @@ def test_sign_out_needs_the_token(client):
     c = client("alice")
     assert c.post("/logout", data={"csrf": "forged"}).status_code == 403
     assert c.get("/_dash-layout").status_code == 200
+
+
+def test_every_serve_option_is_documented():
+    readme = (ROOT / "README.md").read_text()
+    guide = (ROOT / "docs" / "security.md").read_text()
+    for param in main.commands["serve"].params:
+        for opt in getattr(param, "opts", []):
+            if opt.startswith("--"):
+                assert f"`{opt}" in readme, opt
+                assert opt in guide or opt in ("--port",), opt
