@@ -554,7 +554,8 @@ def install(server, settings: Settings, *, script_hashes=tuple, on_session_end=N
             name = request.form.get("username", "").strip()
             password = request.form.get("password", "")
             addr = request.remote_addr or "?"
-            if not hmac.compare_digest(form_token, session.get("login_csrf", "")):
+            expected = session.get("login_csrf", "")
+            if not expected or not hmac.compare_digest(form_token, expected):
                 error, status = "The form expired; sign in again.", 403
             elif failures.blocked("user:" + name, "addr:" + addr):
                 error, status = "Too many failed attempts; wait 15 minutes.", 429

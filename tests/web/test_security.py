@@ -268,6 +268,11 @@ def test_sign_in_sets_strict_http_only_cookies(client):
 
 def test_sign_in_form_needs_its_token_and_this_origin(client):
     c = client(None)
+    # A form posted from elsewhere (no Origin, no session yet, empty token): refused.
+    del c.s.headers["Origin"]
+    r = c.post("/login", data={"csrf": "", "username": "alice", "password": "alice-password-1"})
+    assert r.status_code == 403 and c.get("/_dash-layout").status_code == 401
+    c.s.headers["Origin"] = c.base
     c.get("/login")
     r = c.post(
         "/login", data={"csrf": "forged", "username": "alice", "password": "alice-password-1"}
