@@ -43,6 +43,8 @@ __all__ = ["to_html", "PAPERS", "KIND_LABELS"]
 #: Paper name -> (CSS page size, width in mm); margins are MARGIN_MM on each side.
 PAPERS = {"A4": ("A4", 210.0), "Letter": ("letter", 215.9)}
 MARGIN_MM = 14.0
+#: Rows of the capability table (least on time first); the exports list every handoff.
+CAPABILITY_ROWS = 25
 
 KIND_LABELS = {
     "silo": "Silo",
@@ -330,20 +332,33 @@ def _near_misses(d) -> str:
 
 
 def _map(org, analysis) -> str:
+    from .web.views import LARGE
+
     legend = "".join(
         f'<span><i class="{kind}" style="border-color:{c};'
         + (f"background:{c};" if kind == "dot" else "")
         + f'"></i>{e(text)}</span>'
         for kind, c, text in MAP_LEGEND
     )
+    people = int((org.units["kind"] == "person").sum())
+    if people > LARGE:
+        level = "departments"
+        how = (
+            f"With {people:,} people the map is drawn at department level (as the web view "
+            "opens it): one node per department, laid out by how much they exchange. "
+        )
+    else:
+        level = "people"
+        how = (
+            "Departments are boxes around their people, laid out by how much they exchange "
+            "(the web view's layout). Node size: betweenness. "
+        )
     return (
         '<figure class="map">'
-        + map_svg(org, analysis)
-        + f'<figcaption><div class="legend">{legend}</div>Departments are boxes around '
-        "their people, laid out by how much they exchange (the web view's layout). Node "
-        "size: betweenness; edge width: how much flows; edge colour: closeness. Numbers "
-        "in black circles are the ranks of the findings above. Hover a node for its name."
-        "</figcaption></figure>"
+        + map_svg(org, analysis, level=level)
+        + f'<figcaption><div class="legend">{legend}</div>{how}Edge width: how much flows; '
+        "edge colour: closeness. Numbers in black circles are the ranks of the findings "
+        "above. Hover a node for its name.</figcaption></figure>"
     )
 
 
@@ -404,6 +419,9 @@ def _sla(org, analysis, d, fig) -> str:
     cap = analysis.tables.get("capability")
     if cap is not None and not cap.empty:
         names = org.names
+        shown = cap.sort_values(["too_few", "on_time_rate"], na_position="last").head(
+            CAPABILITY_ROWS
+        )
         rows = "".join(
             f"<tr><td>{e(r.deliverable)}</td><td>{e(names.get(r.provider, r.provider))} → "
             f"{e(names.get(r.customer, r.customer))}</td>"
@@ -413,14 +431,21 @@ def _sla(org, analysis, d, fig) -> str:
             f"<td class=num>{_fmt_num(r.meets_90)}</td>"
             f"<td>{'too few' if r.too_few else ('not capable' if r.not_capable else '')}</td>"
             "</tr>"
-            for r in cap.sort_values("on_time_rate", na_position="last").itertuples(index=False)
+            for r in shown.itertuples(index=False)
+        )
+        more = (
+            f'<p class="note">The {CAPABILITY_ROWS} least on time of {len(cap):,} handoffs with '
+            "deliveries are shown; <code>orggraph export --format xlsx</code> and "
+            "<code>orggraph analyze --format json</code> list them all.</p>"
+            if len(cap) > CAPABILITY_ROWS
+            else ""
         )
         out.append(
             "<h3>Capability of internal SLAs</h3><table><thead><tr><th>deliverable</th>"
             "<th>provider → customer</th><th class=num>deliveries</th>"
             "<th class=num>median d</th><th class=num>p95 d</th><th class=num>SLA d</th>"
             "<th class=num>on time</th><th class=num>met 90% at d</th><th></th></tr>"
-            f"</thead><tbody>{rows}</tbody></table>"
+            f"</thead><tbody>{rows}</tbody></table>{more}"
         )
         charts = lead_time_charts(org, analysis, width=fig.width)
         if charts:

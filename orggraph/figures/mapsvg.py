@@ -295,16 +295,27 @@ def map_svg(org, analysis, *, level=None, width=WIDTH) -> str:
             f"{'</rect>' if kind == 'external' else '</circle>'}"
         )
     # Labels: highlighted people, the external customer, every node at department level.
+    placed: list[tuple[float, float, float]] = []
     for u, e in nodes.items():
         kind = e["data"].get("kind", "")
         if not (u in marks["bottlenecks"] or kind == "external" or level_shown == "departments"):
             continue
         x, y = pos[u]
         label = names.get(u, u)
+        # A white backing instead of a stroked halo: a halo prints every label twice in a
+        # PDF's text layer. Labels that would overlap an earlier one move down a line.
+        w = 5.6 * len(label) + 6
+        top = y + r[u] + 2
+        for _ in range(6):
+            if not any(abs(x - px) < (w + pw) / 2 and abs(top - py) < 12 for px, py, pw in placed):
+                break
+            top += 13
+        placed.append((x, top, w))
         out.append(
-            f'<text x="{_fmt(x)}" y="{_fmt(y + r[u] + 11)}" font-size="10.5" '
-            f'text-anchor="middle" fill="#212121" stroke="#ffffff" stroke-width="3" '
-            f'paint-order="stroke">{escape_html(label)}</text>'
+            f'<rect x="{_fmt(x - w / 2)}" y="{_fmt(top)}" width="{_fmt(w)}" '
+            f'height="12" rx="2" fill="#ffffff" fill-opacity="0.8"/>'
+            f'<text x="{_fmt(x)}" y="{_fmt(top + 9)}" font-size="10.5" '
+            f'text-anchor="middle" fill="#212121">{escape_html(label)}</text>'
         )
     # Rank badges.
     for anchor, ranks in marks["badges"].items():
