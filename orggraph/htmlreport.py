@@ -347,6 +347,12 @@ def _map(org, analysis) -> str:
             f"With {people:,} people the map is drawn at department level (as the web view "
             "opens it): one node per department, laid out by how much they exchange. "
         )
+    elif people == 0:
+        level = "people"
+        how = (
+            "The map is at department level (the input has no people): one node per unit, "
+            "laid out by who works with whom (the web view's layout). Node size: betweenness. "
+        )
     else:
         level = "people"
         how = (

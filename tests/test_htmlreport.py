@@ -255,3 +255,13 @@ def test_cli_report_pdf(chromium, tmp_path):
     )
     assert r.exit_code == 0, r.output
     assert out.with_suffix(".pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_department_level_map_names_every_department():
+    """The workshop maps departments only (no people): every one is a labelled node."""
+    org = orggraph.load(DATA / "workshop" / "workshop.xlsx")
+    svg = map_svg(org, analyze(org, seed=0))
+    g = org.graph
+    for u in org.departments:
+        if g.degree(u):
+            assert f">{org.names[u]}</text>" in svg, u

@@ -294,11 +294,15 @@ def map_svg(org, analysis, *, level=None, width=WIDTH) -> str:
             f'stroke-width="{2.5 if (hot or silo) else 0.8}"><title>{title}</title>'
             f"{'</rect>' if kind == 'external' else '</circle>'}"
         )
-    # Labels: highlighted people, the external customer, every node at department level.
+    # Labels: highlighted people, departments drawn as nodes, the external customer.
     placed: list[tuple[float, float, float]] = []
     for u, e in nodes.items():
         kind = e["data"].get("kind", "")
-        if not (u in marks["bottlenecks"] or kind == "external" or level_shown == "departments"):
+        if not (
+            u in marks["bottlenecks"]
+            or kind in ("external", "department")
+            or level_shown == "departments"
+        ):
             continue
         x, y = pos[u]
         label = names.get(u, u)
