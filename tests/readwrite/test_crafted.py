@@ -107,7 +107,8 @@ def measure(fn, *args, timeout=TIME_CAP + 30):
 def refused(fn, *args, mem_cap=MEMORY_CAP, label=""):
     """The located problems ``fn(*args)`` raised, after checking time and memory."""
     (kind, detail), seconds, peak = measure(fn, *args)
-    print(f"\n[crafted] {label or fn.__name__}: {seconds:.3f} s, {peak / 2**20:.1f} MiB")
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").split("::")[-1].split(" ")[0]
+    print(f"\n[crafted] {test} {label}: {seconds:.3f} s, {peak / 2**20:.1f} MiB")
     assert kind != "crash", detail
     assert kind == "validation", (kind, detail)
     assert seconds < TIME_CAP
