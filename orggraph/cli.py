@@ -16,6 +16,7 @@ import click
 
 from . import readwrite
 from .exceptions import OrgGraphError, ValidationError
+from .readwrite import viva
 
 # ------------------------------------------------------------------ loading
 
@@ -51,6 +52,19 @@ def input_options(f):
         help="Research network: edge list of who reports to whom.",
     )
     @click.option("--encoding", help="Text encoding of CSV/JSON files (default UTF-8).")
+    @click.option(
+        "--format-in",
+        type=click.Choice(["auto", "viva-p2p", "viva-g2g"]),
+        default="auto",
+        show_default=True,
+        help="Input format: auto (organization or edge list) or a Viva Insights query "
+        "(person-to-person or group-to-group).",
+    )
+    @click.option(
+        "--hr-attribute",
+        help="Viva Insights: the HR attribute whose PrimaryCollaborator_/SecondaryCollaborator_ "
+        "columns give the departments (e.g. Organization).",
+    )
     @functools.wraps(f)
     def wrapper(
         path,
@@ -61,8 +75,26 @@ def input_options(f):
         weight_as,
         reports_to,
         encoding,
+        format_in,
+        hr_attribute,
         **kwargs,
     ):
+        if format_in != "auto":
+            loader = functools.partial(
+                viva.load_viva,
+                path,
+                format=format_in,
+                hr_attribute=hr_attribute,
+                weight_column=weight_column,
+                weight_as=weight_as,
+                encoding=encoding,
+            )
+            return f(loader=loader, path=path, **kwargs)
+        if hr_attribute is not None:
+            raise click.BadParameter(
+                "--hr-attribute is for Viva Insights queries (--format-in viva-p2p or viva-g2g)",
+                param_hint="--hr-attribute",
+            )
         research = (
             nodes is not None
             or unit_column is not None
@@ -536,6 +568,148 @@ def template(folder):
     """Write an empty workbook (with an explanation sheet) and empty CSVs to FOLDER."""
     for p in readwrite.write_template(folder):
         click.echo(f"wrote {p}")
+
+
+@main.command()
+@click.argument("events", type=click.Path(path_type=Path))
+@click.option(
+    "--hris",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="HRIS table (CSV or xlsx): id, name, manager, department, title, location, "
+    "start, end. Required for event logs.",
+)
+@click.option(
+    "-o", "--output", "out", type=click.Path(path_type=Path), required=True, help="Output folder."
+)
+@click.option(
+    "--period",
+    type=click.Choice(["month", "quarter"]),
+    help="One organization folder per calendar month or quarter (default: one for the window).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="SQL engine: embedded DuckDB, or Spark (pip install 'orggraph[spark]', Java).",
+)
+@click.option("--master", help="Spark master URL (default local[*]).")
+@click.option(
+    "--max-recipients",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="Messages with more recipients are mass mails and left out (counted).",
+)
+@click.option("--start", help="Study window start (date, inclusive).")
+@click.option("--end", help="Study window end (date, exclusive).")
+@click.option(
+    "--kind",
+    default="message",
+    show_default=True,
+    help="The deliverable name when the log has no kind column.",
+)
+@click.option(
+    "--department-column", help="HRIS column naming the department (default: department)."
+)
+@click.option(
+    "--memory-limit", help="DuckDB memory limit, e.g. 3GB (beyond it DuckDB spills to disk)."
+)
+@click.option(
+    "--format-in",
+    type=click.Choice(["events", "viva-p2p", "viva-g2g"]),
+    default="events",
+    show_default=True,
+    help="EVENTS is a collaboration log, or a Viva Insights query (then --hris is not needed).",
+)
+@click.option("--hr-attribute", help="Viva Insights: the HR attribute giving departments.")
+@click.option("--weight-column", help="Viva Insights: the metric column.")
+@click.option(
+    "--pseudonymize",
+    is_flag=True,
+    help="Replace person ids and names by keyed hashes (HMAC-SHA256) in everything written.",
+)
+@click.option(
+    "--key-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The secret key for --pseudonymize (created, owner-only, if it does not exist).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the ingest report as JSON.")
+def ingest(
+    events,
+    hris,
+    out,
+    period,
+    engine,
+    master,
+    max_recipients,
+    start,
+    end,
+    kind,
+    department_column,
+    memory_limit,
+    format_in,
+    hr_attribute,
+    weight_column,
+    pseudonymize,
+    key_file,
+    as_json,
+):
+    """Aggregate a collaboration log (or a Viva Insights query) and an HRIS table into
+    organization folders."""
+    from . import ingest as ing  # deliberate lazy load: DuckDB only for this command
+    from .readwrite import events as ev
+
+    if pseudonymize != (key_file is not None):
+        raise click.UsageError("--pseudonymize and --key-file go together")
+    try:
+        key = None
+        if pseudonymize:
+            key, created = ev.read_key(key_file, create=True)
+            if created:
+                click.echo(
+                    f"wrote a new secret key to {key_file}: keep it (and keep it private) to "
+                    "get the same pseudonyms next time",
+                    err=True,
+                )
+        if format_in != "events":
+            report = ing.ingest_viva(
+                events,
+                out,
+                format=format_in,
+                period=period,
+                hr_attribute=hr_attribute,
+                weight_column=weight_column,
+                key=key,
+            )
+        else:
+            if hris is None:
+                raise click.UsageError("an event log needs --hris (the people and departments)")
+            report = ing.ingest(
+                events,
+                hris,
+                out,
+                period=period,
+                engine=engine,
+                master=master,
+                start=start,
+                end=end,
+                max_recipients=max_recipients,
+                kind=kind,
+                department_column=department_column,
+                key=key,
+                memory_limit=memory_limit,
+            )
+    except ValidationError as exc:
+        click.echo(_problems_text(exc.problems, exc.warnings), err=True)
+        sys.exit(1)
+    except OrgGraphError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(report, indent=1, default=str))
+        return
+    click.echo(ing.report_text(report))
 
 
 @main.command()
