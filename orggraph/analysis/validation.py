@@ -112,10 +112,21 @@ def silo_findings(org, *, thresholds=None, seed=0, permutations=199) -> list:
     return list(rank(silos.find(org, light, t), t, ("silo", "blocks")).findings)
 
 
-def bottleneck_findings(org, *, thresholds=None, seed=0) -> list:
-    """The bottleneck findings :func:`~orggraph.analysis.analyze` would report."""
+def bottleneck_findings(org, *, thresholds=None, seed=0, fast="auto") -> list:
+    """The bottleneck findings :func:`~orggraph.analysis.analyze` would report.
+
+    Shortest paths are exact or estimated as ``analyze`` would choose
+    (:func:`~orggraph.analysis.choose_paths`), with the same first sample.
+    """
+    from . import FAST_SOURCES, choose_paths
+    from .paths import estimate, exact
+
     t = thresholds or Thresholds()
-    c = bottlenecks.centrality(org, seed=seed)
+    estimated, _ = choose_paths(org, fast=fast)
+    n = sum(1 for u in org.graph if org.graph.degree(u) > 0)
+    sample = min(FAST_SOURCES, n)
+    p = estimate(org, sources=sample, seed=seed, max_sources=4 * sample) if estimated else exact(org)
+    c = bottlenecks.centrality(org, paths=p, seed=seed)
     links = bottlenecks.sole_links(
         org, min_group=t.min_group_size, min_ties=t.sole_link_min_ties, min_share=t.sole_link_share
     )
