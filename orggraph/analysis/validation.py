@@ -125,7 +125,10 @@ def bottleneck_findings(org, *, thresholds=None, seed=0, fast="auto") -> list:
     estimated, _ = choose_paths(org, fast=fast)
     n = sum(1 for u in org.graph if org.graph.degree(u) > 0)
     sample = min(FAST_SOURCES, n)
-    p = estimate(org, sources=sample, seed=seed, max_sources=4 * sample) if estimated else exact(org)
+    if estimated:
+        p = estimate(org, sources=sample, seed=seed, max_sources=4 * sample)
+    else:
+        p = exact(org)
     c = bottlenecks.centrality(org, paths=p, seed=seed)
     links = bottlenecks.sole_links(
         org, min_group=t.min_group_size, min_ties=t.sole_link_min_ties, min_share=t.sole_link_share
