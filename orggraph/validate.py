@@ -582,8 +582,9 @@ def _handoffs(raw: RawTable, col: _Collector, unit_ids: set, names: dict):
 
 
 # ------------------------------------------------------------------- deliveries
-#: The date forms accepted: YYYY-MM-DD with an optional time (an Excel date
-#: cell arrives as a date-time). Time zones and other forms are refused.
+#: The documented date forms: YYYY-MM-DD with an optional time (an Excel date
+#: cell arrives as a date-time). Time zones are refused: where any value has
+#: one, only these forms are parsed (else pandas' ISO 8601 parser reads all).
 _DATE_RE = r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?"
 
 
