@@ -12,6 +12,7 @@ from dataclasses import asdict
 
 from . import privacy
 from .analysis import KINDS
+from .safety import escape_markdown
 
 __all__ = ["to_dict", "to_json", "to_text", "to_markdown", "SCHEMA"]
 
@@ -326,8 +327,11 @@ def to_text(analysis, org, *, top=10) -> str:
 def to_markdown(analysis, org, *, top=10) -> str:
     """The same report as Markdown, for docs and client notes."""
     d = to_dict(analysis, org, top=top)
+    # Every value from the user's files is escaped: a name is text, never a link,
+    # raw HTML, a heading or a table cell boundary.
+    md = escape_markdown
     out = [
-        f"# orggraph analysis: {d['organization']}",
+        f"# orggraph analysis: {md(d['organization'])}",
         "",
         f"{d['counts']['findings']} findings: {_breakdown(d)}.",
         *[f"({x}.)" for x in _limited(d)],
@@ -338,19 +342,19 @@ def to_markdown(analysis, org, *, top=10) -> str:
     for f in d["findings"]:
         out.append(
             f"### {f['rank']}. {f['kind'].replace('_', ' ')}: "
-            f"{', '.join(f['subject_names'])} ({f['severity']}, score {f['score']:.2f})"
+            f"{md(', '.join(f['subject_names']))} ({f['severity']}, score {f['score']:.2f})"
         )
         out.append("")
-        out.append(f["summary"])
+        out.append(md(f["summary"]))
         out.append("")
-        out.append(f"- **Why:** {f['measure']}")
-        out.append(f"- **Evidence:** {_evidence_line(f['evidence'])}")
-        out.append(f"- **Action:** {f['action']}")
+        out.append(f"- **Why:** {md(f['measure'])}")
+        out.append(f"- **Evidence:** {md(_evidence_line(f['evidence']))}")
+        out.append(f"- **Action:** {md(f['action'])}")
         out.append("")
     near = _near_lines(d)
     if near:
         out += ["## What came closest", "", "Nothing crossed the line for these kinds:", ""]
-        out += [f"- {x}" for x in near]
+        out += [f"- {md(x)}" for x in near]
         out.append("")
     out += [
         "## Departments",
@@ -365,11 +369,11 @@ def to_markdown(analysis, org, *, top=10) -> str:
 
     for r in d["departments"]:
         if r.get("suppressed"):  # PRIVACY: fewer people than the minimum group size
-            out.append(f"| {r['name']} | suppressed: {_SMALL} |" + " |" * 7)
+            out.append(f"| {md(r['name'])} | suppressed: {_SMALL} |" + " |" * 7)
             continue
         odds = None if r["excess"] is None else math.exp(r["excess"])
         out.append(
-            f"| {r['name']} | {r['members']} | {fmt(r['internal_share'], '.0%')} | "
+            f"| {md(r['name'])} | {r['members']} | {fmt(r['internal_share'], '.0%')} | "
             f"{fmt(r['expected_share'], '.0%')} | {fmt(r['coleman'], '+.2f')} | "
             f"{fmt(odds, '.1f')} | {fmt(r['ei'], '+.2f')} | {r['partner_departments']} | "
             f"{fmt(r['gatekeeper_share'], '.0%')} |"
@@ -388,9 +392,7 @@ def to_markdown(analysis, org, *, top=10) -> str:
             for x in (
                 "## Promise to the external customer",
                 "",
-                "```",
-                *_promise_lines(p),
-                "```",
+                *[md(line) + "  " for line in _promise_lines(p)],
                 "",
             )
         ],
@@ -400,7 +402,10 @@ def to_markdown(analysis, org, *, top=10) -> str:
         "|---|---|---|---:|",
     ]
     for r in d["top_betweenness"]:
-        out.append(f"| {r['unit']} | {r['name']} | {r['department']} | {r['betweenness']:.4f} |")
+        out.append(
+            f"| {md(r['unit'])} | {md(r['name'])} | {md(r['department'])} | "
+            f"{r['betweenness']:.4f} |"
+        )
     out += ["", f"*Shortest paths: {d['estimates']['choice']}.*"]
     if "betweenness" in d["estimates"]:
         b = d["estimates"]["betweenness"]
