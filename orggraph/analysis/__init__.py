@@ -155,7 +155,7 @@ def analyze(
     sources : int, optional
         First source sample of the estimate (default :data:`FAST_SOURCES`);
         more are drawn until the top 10 are separated, the time budget is
-        spent or, without a budget, four times as many were drawn (see
+        spent or, without a budget, twice as many were drawn (see
         :func:`paths.estimate`).
     time_budget : float, optional
         Seconds for the whole analysis: decides exact or estimated with
@@ -208,8 +208,8 @@ def analyze(
                 sources=sample,
                 seed=seed,
                 progress=progress,
-                # Without a budget, at most four rounds of the first sample.
-                max_sources=None if time_budget is not None else 4 * sample,
+                # Without a budget, at most twice the first sample.
+                max_sources=None if time_budget is not None else 2 * sample,
                 # The sampling may use what is left of half the budget.
                 time_budget=None
                 if time_budget is None

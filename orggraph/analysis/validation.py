@@ -126,7 +126,7 @@ def bottleneck_findings(org, *, thresholds=None, seed=0, fast="auto") -> list:
     n = sum(1 for u in org.graph if org.graph.degree(u) > 0)
     sample = min(FAST_SOURCES, n)
     if estimated:
-        p = estimate(org, sources=sample, seed=seed, max_sources=4 * sample)
+        p = estimate(org, sources=sample, seed=seed, max_sources=2 * sample)
     else:
         p = exact(org)
     c = bottlenecks.centrality(org, paths=p, seed=seed)
