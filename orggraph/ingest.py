@@ -281,6 +281,8 @@ def ingest(
         now=now,
     )
     pz = Pseudonymizer(key) if key is not None else None
+    if pz is not None:  # the notes quote ids ("e.g. 'X123'"): those become pseudonyms too
+        notes = [re.sub(r"'([^']*)'", lambda m: repr(pz(m.group(1))), n) for n in notes]
     tables = build_tables(agg, people, pseudonymizer=pz)
     if not tables:
         raise OrgGraphError(

@@ -214,3 +214,20 @@ def test_department_level_sizes_from_headcount_or_unknown():
     assert privacy.small_groups(sizes, k=50) == {"a", "b"}
     with pytest.raises(ValueError):
         privacy.small_groups(sizes, k=0)
+
+
+def test_report_notes_and_unknown_ids_pseudonymized(tmp_path):
+    (tmp_path / "hr.csv").write_text(
+        "id,name,manager,department\nann,Ann Lee,boss7,Ops\nbob,Bob Ray,,Ops\n"
+    )
+    (tmp_path / "log.csv").write_text(
+        "time,sender,recipient\n2024-01-02 09:00,ann,bob\n2024-01-03 09:00,bob,stranger9\n"
+    )
+    report = ingest(tmp_path / "log.csv", tmp_path / "hr.csv", tmp_path / "out", key=KEY)
+    assert report["unknown_people"] == 1 and report["hris_notes"]
+    for f in (tmp_path / "out").rglob("*.*"):
+        text = f.read_text()
+        for secret in ("ann", "bob", "Ann Lee", "Bob Ray", "boss7", "stranger9"):
+            assert secret not in text, (f.name, secret)
+    p = privacy.Pseudonymizer(KEY)
+    assert report["unknown_people_top"] == [{"id": p("stranger9"), "events": 1}]
