@@ -482,6 +482,19 @@ def analyze(
     is_flag=True,
     help="Send cookies over HTTPS only (behind a TLS reverse proxy).",
 )
+@click.option(
+    "--privacy",
+    is_flag=True,
+    help="Privacy mode: person names and ids replaced by pseudonyms in every page and "
+    "download, and figures of departments under --min-group-size people suppressed.",
+)
+@click.option(
+    "--min-group-size",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Privacy mode: the smallest group whose figures are shown.",
+)
 def serve(
     path,
     host,
@@ -495,6 +508,8 @@ def serve(
     allowed_hosts,
     session_minutes,
     secure_cookies,
+    privacy,
+    min_group_size,
 ):
     """Serve the interactive web view of the organization at PATH (waitress)."""
     from .web import security
@@ -527,7 +542,15 @@ def serve(
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("orggraph.web").setLevel(logging.INFO)
 
-    app = create_app(path, max_upload_mb=max_upload_mb, cache_mb=cache_mb, settings=settings)
+    from .web.privacy import PrivacyMode
+
+    app = create_app(
+        path,
+        max_upload_mb=max_upload_mb,
+        cache_mb=cache_mb,
+        settings=settings,
+        privacy=PrivacyMode(k=min_group_size) if privacy else None,
+    )
     if not security.is_loopback(host) and not secure_cookies:
         click.echo(
             "warning: passwords and cookies travel unencrypted; put a TLS reverse proxy in "
@@ -535,6 +558,8 @@ def serve(
             err=True,
         )
     mode = "sign-in required" if settings.sign_in else "no sign-in (this machine only)"
+    if privacy:
+        mode += f"; privacy mode, minimum group size {min_group_size}"
 
     def listening(h, p):
         click.echo(

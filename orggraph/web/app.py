@@ -13,6 +13,7 @@ from pathlib import Path
 import dash
 from dash import Input, Output, State, dcc, html, no_update
 
+from . import privacy as web_privacy
 from . import security, state
 
 HERE = Path(__file__).parent
@@ -23,6 +24,8 @@ NAV = [
     ("Findings", "/findings"),
     ("SLAs", "/sla"),
     ("What-if", "/what-if"),
+    ("Compare", "/compare"),
+    ("Report", "/report"),
 ]
 
 
@@ -62,6 +65,16 @@ def rejected(filename, problems):
     )
 
 
+def _privacy_badge(privacy):
+    if privacy is None:
+        return None
+    return html.Span(
+        f"Privacy mode: names pseudonymized, groups under {privacy.k} suppressed",
+        id="privacy-mode",
+        className="privacy-mode",
+    )
+
+
 def _header_user(settings):
     """Who is signed in, and the sign-out form (a POST carrying the session's token)."""
     from flask import has_request_context, session
@@ -87,6 +100,7 @@ def create_app(
     cache_mb=512,
     settings: security.Settings | None = None,
     warm=True,
+    privacy=None,
 ) -> dash.Dash:
     """A Dash app serving the organization at ``path``; uploads replace it per session.
 
@@ -97,12 +111,17 @@ def create_app(
     cache_mb : memory (estimated) that uploaded organizations may hold together.
     settings : sign-in and Host settings (default: no sign-in, for localhost).
     warm : load and analyse the organization now, not on the first visit.
+    privacy : :class:`orggraph.web.privacy.PrivacyMode`, optional: person names replaced by
+        pseudonyms and small groups suppressed in every page and download.
     """
     settings = settings or security.Settings()
+    if privacy is not None:
+        web_privacy.install()
     ctx = state.Context.create(
         path,
         max_upload_bytes=int(max_upload_mb * 2**20),
         cache_bytes=int(cache_mb * 2**20),
+        privacy=privacy,
     )
     if warm:  # load and analyse before the first visitor, not during their first click
         ctx.default  # noqa: B018
@@ -159,6 +178,7 @@ def create_app(
                             className="upload-box",
                             **{"data-max-bytes": str(max_bytes)},
                         ),
+                        _privacy_badge(privacy),
                         _header_user(settings),
                     ]
                 ),

@@ -37,6 +37,8 @@ from ..analysis import analyze
 from ..exceptions import ERROR, OrgGraphError, Problem, ValidationError
 from ..readwrite import load, load_bytes
 from ..schema import Limits
+from .compareview import Comparisons
+from .deliverables import Printer
 
 __all__ = [
     "DEFAULT",
@@ -307,6 +309,13 @@ class Context:
     max_upload_bytes: int
     limits: Limits
     busy: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(2))
+    #: Privacy mode (:class:`orggraph.web.privacy.PrivacyMode`): every organization is
+    #: pseudonymized before it is analysed or shown; None: off.
+    privacy: object | None = None
+    #: Headless Chromium for the PDF and PNG downloads: one print at a time.
+    printer: Printer = field(default_factory=Printer)
+    #: The Compare page's comparisons by the two uploads' handles.
+    comparisons: Comparisons = field(default_factory=Comparisons)
     _default: Entry | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -317,22 +326,28 @@ class Context:
             with self._lock:
                 if self._default is None:
                     org = load(self.path)
-                    a = _analyze_default(org)
+                    if self.privacy is not None:  # never cached on disk: a new key each start
+                        org = self.privacy.apply(org)
+                        a = analyze(org)
+                    else:
+                        a = _analyze_default(org)
                     self._default = Entry(DEFAULT, org, a, None, estimate_bytes(org, a))
         return self._default
 
     def forget_session(self, sid):
         """A session ended: drop its uploads and return their memory."""
         self.store.drop_owner(sid)
+        self.comparisons.drop_owner(sid)
         release_memory()
 
     @classmethod
-    def create(cls, path, *, max_upload_bytes, cache_bytes):
+    def create(cls, path, *, max_upload_bytes, cache_bytes, privacy=None):
         return cls(
             path=Path(path),
             store=OrgStore(max_bytes=cache_bytes),
             max_upload_bytes=int(max_upload_bytes),
             limits=upload_limits(max_upload_bytes),
+            privacy=privacy,
         )
 
 
@@ -441,6 +456,9 @@ def _process(ctx, name, data) -> tuple[Entry | None, list]:
     org, problems = load_upload(data, name, limits=ctx.limits)
     if org is None:
         return None, problems
+    if ctx.privacy is not None:
+        org = ctx.privacy.apply(org)
+        problems = []  # load warnings quote names
     try:
         analysis = analyze(org)
     except Exception:
