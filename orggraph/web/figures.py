@@ -23,32 +23,94 @@ def _label(text) -> str:
     return escape_html(text, quote=False)
 
 
+#: What a matrix cell's number is, with its unit (hover and colour bar).
+MATRIX_UNITS = {
+    "weight": ("work flowing", "deliveries a month x importance / 3"),
+    "closeness": ("mean closeness", "1 arm's length to 5 daily close work"),
+}
+
+
 def matrix_heatmap(org, *, value="weight"):
     """Provider x customer department heatmap, in the block order of :func:`views.matrix`.
+
+    The diagonal (work inside a department) is left out of the colour scale, so that the
+    flow across departments, the point of the matrix, gets the whole scale; its value is
+    in the hover. Empty cells stay white. Every row and column is labelled; the hover
+    and the colour bar state the unit. Colours: cividis (colour-blind safe).
 
     Axis labels are department names escaped for Plotly (:func:`_label`):
     Plotly renders ``<a href>``, ``<b>`` and ``<br>`` in tick and hover labels, so a name
     such as ``<a href="https://...">Sales</a>`` is shown as that text, never as a link.
     """
+    import numpy as np
+
     from .views import matrix
 
     m = matrix(org, value=value)
     closeness = value == "closeness"
+    what, unit = MATRIX_UNITS["closeness" if closeness else "weight"]
+    raw = m.to_numpy(dtype=float)
+    z = raw.copy()
+    n = len(z)
+    np.fill_diagonal(z, np.nan)
+    if not closeness:
+        z[z == 0] = np.nan
+    x = [_label(c) for c in m.columns]
+    y = [_label(r) for r in m.index]
+    text = [
+        [
+            (
+                f"{y[i]} → {x[j]}: "
+                + (
+                    "no handoffs"
+                    if np.isnan(raw[i, j]) or raw[i, j] == 0
+                    else f"{raw[i, j]:.1f} {what}"
+                )
+                + (" (inside the department; not coloured)" if i == j else "")
+            )
+            for j in range(n)
+        ]
+        for i in range(n)
+    ]
     fig = go.Figure(
         go.Heatmap(
-            z=m.to_numpy(),
-            x=[_label(c) for c in m.columns],
-            y=[_label(r) for r in m.index],
-            colorscale="RdYlGn" if closeness else "Blues",
+            z=z,
+            x=x,
+            y=y,
+            text=text,
+            colorscale="Cividis",
+            reversescale=not closeness,
             zmin=1 if closeness else None,
             zmax=5 if closeness else None,
-            hovertemplate="%{y} → %{x}: %{z:.2f}<extra></extra>",
+            hoverongaps=False,
+            hovertemplate="%{text}<br>(" + unit + ")<extra></extra>",
+            xgap=1,
+            ygap=1,
+            colorbar={"title": {"text": f"{what}<br>({unit})", "side": "right"}},
         )
     )
     fig.update_layout(
-        xaxis_title="customer department",
-        yaxis_title="provider department",
-        yaxis_autorange="reversed",
+        xaxis={
+            "title": "customer department (receives the work)",
+            "tickmode": "array",
+            "tickvals": x,
+            "ticktext": x,
+            "tickangle": -45,
+            "tickfont": {"size": 11},
+            "automargin": True,
+            "side": "bottom",
+        },
+        yaxis={
+            "title": "provider department (delivers the work)",
+            "tickmode": "array",
+            "tickvals": y,
+            "ticktext": y,
+            "tickfont": {"size": 11},
+            "autorange": "reversed",
+            "automargin": True,
+        },
+        plot_bgcolor="#ffffff",
+        height=max(520, 160 + 19 * n),
         margin=dict(l=10, r=10, t=10, b=10),
     )
     return fig
@@ -107,14 +169,14 @@ def lead_time_histogram(org, analysis, value: str):
     if row["sla_days"] == row["sla_days"]:
         fig.add_vline(
             x=row["sla_days"],
-            line_color="#c62828",
+            line_color="#D55E00",
             line_width=3,
             annotation_text=f"target {row['sla_days']:g} d",
         )
     fig.add_vline(
         x=row["meets_90"],
         line_dash="dash",
-        line_color="#1565c0",
+        line_color="#0072B2",
         annotation_text=f"met 90%: {row['meets_90']:.1f} d",
         annotation_position="bottom right",
     )
@@ -154,10 +216,13 @@ def value_stream_sankey(org, promise: dict):
     for src, _dst in links:
         step = next(k[0] for k, v in index.items() if v == src)
         c = max(0.0, min(1.0, contribution.get(step, 0.0) * 2))
-        colours.append(f"rgba({int(120 + 135 * c)}, {int(160 * (1 - c))}, 60, 0.55)")
+        # Grey (the step adds little lateness) to Okabe-Ito vermillion (it adds much).
+        rgb = [int(187 + (t - 187) * c) for t in (213, 94, 0)]
+        colours.append(f"rgba({rgb[0]}, {rgb[1]}, {rgb[2]}, 0.6)")
     fig = go.Figure(
         go.Sankey(
-            node={"label": labels, "pad": 18},
+            node={"label": labels, "pad": 22, "thickness": 16, "color": "#0072B2"},
+            textfont={"size": 12},
             link={
                 "source": [k[0] for k in links],
                 "target": [k[1] for k in links],
@@ -166,7 +231,15 @@ def value_stream_sankey(org, promise: dict):
             },
         )
     )
-    fig.update_layout(margin=dict(l=10, r=10, t=10, b=10))
+    # Room on both sides, so that the first and last columns' labels are never cut.
+    fig.update_layout(
+        margin=dict(l=20, r=20, t=30, b=20),
+        title={
+            "text": "Value stream to the customer (link colour: share of lateness the step "
+            "causes, grey little, vermillion much)",
+            "font": {"size": 13},
+        },
+    )
     return fig
 
 

@@ -26,9 +26,19 @@ __all__ = [
     "findings_csv",
     "FINDINGS_CSV_COLUMNS",
     "closeness_colour",
+    "legend",
+    "kind_words",
+    "metric_line",
+    "METRICS",
+    "KIND_WORDS",
+    "CATEGORY_COLOURS",
+    "CLOSENESS_COLOURS",
+    "MAP_PEOPLE_MAX",
+    "EDGE_CAP",
 ]
 
-#: Above this many people the map opens at department level, with drill-down.
+#: Above this many people the printed report draws its map at department level (the web
+#: map opens at department level from :data:`MAP_PEOPLE_MAX`).
 LARGE = 2000
 
 
@@ -68,7 +78,13 @@ def overview(org, analysis, *, top=8) -> dict:
                 "summary": f.summary,
                 "subjects": list(f.subjects),
                 "names": [names.get(x, x) for x in f.subjects],
-                "focus": f.subjects[0],
+                # "show on map": a department pair or a handoff as a pair, one unit alone.
+                "focus": ",".join(f.subjects[:2])
+                if f.kind in ("critical_handoff", "alignment_gap")
+                else f.subjects[0],
+                "kind_name": kind_words(f.kind)[0],
+                "why": kind_words(f.kind)[1],
+                "measure": f.measure,
             }
             for i, f in enumerate(analysis.findings[:top])
         ],
@@ -87,12 +103,143 @@ def overview(org, analysis, *, top=8) -> dict:
     }
 
 
+# ----------------------------------------------------------------------------- colours
+#: Okabe & Ito (2008) colours, safe for the common colour-vision deficiencies. Each has
+#: one meaning on the map (see :func:`legend`).
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky blue": "#56B4E9",
+    "bluish green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish purple": "#CC79A7",
+}
+#: Node fill by kind of unit, and the two finding marks: one meaning per colour.
+CATEGORY_COLOURS = {
+    "person": OKABE_ITO["blue"],
+    "team": OKABE_ITO["sky blue"],
+    "department": OKABE_ITO["bluish green"],
+    "external": OKABE_ITO["reddish purple"],
+    "bottleneck": OKABE_ITO["orange"],
+    "silo or critical handoff": OKABE_ITO["vermillion"],
+}
+#: Closeness 1 (arm's length) to 5 (daily close work): cividis (Nuñez et al. 2018), a
+#: sequential scale that reads the same with and without colour vision deficiency; its
+#: lightest end is left out so that close handoffs stay visible on white.
+CLOSENESS_COLOURS = {1: "#00224E", 2: "#35456C", 3: "#666970", 4: "#958F78", 5: "#CBBA69"}
+NOT_RATED = "#BBBBBB"
+
+
 def closeness_colour(c) -> str:
-    """Red (1, arm's length) to green (5, close); grey when not rated."""
+    """Cividis from dark blue (1, arm's length) to olive yellow (5, close); grey when not
+    rated."""
     if c is None or (isinstance(c, float) and math.isnan(c)):
-        return "#9e9e9e"
-    palette = {1: "#d73027", 2: "#fc8d59", 3: "#fee08b", 4: "#91cf60", 5: "#1a9850"}
-    return palette[int(min(5, max(1, round(c))))]
+        return NOT_RATED
+    return CLOSENESS_COLOURS[int(min(5, max(1, round(c))))]
+
+
+# ----------------------------------------------------------------------- plain words
+#: Every metric, in plain words first (a format taking ``v``), the technical name second.
+METRICS = {
+    "betweenness": (
+        "lies on {v:.0%} of the shortest working paths between others",
+        "betweenness centrality",
+    ),
+    "providers": ("receives work from {v} others", "in-degree (providers)"),
+    "customers": ("delivers work to {v} internal customers", "out-degree (customers)"),
+    "constraint": (
+        "{v:.2f} of 1: how much their contacts already work with each other "
+        "(high: one tight circle; low: many separate contacts)",
+        "Burt's constraint",
+    ),
+    "effective size": (
+        "works with about {v:.1f} contacts who do not work with one another",
+        "effective size (Burt)",
+    ),
+    "brokerage": (
+        "links {v} pairs of others who have no handoff between them",
+        "brokerage roles (Gould & Fernandez)",
+    ),
+    "headcount": ("{v} people", "headcount"),
+    "ei": (
+        "{v:+.2f}: -1 works only inside, +1 only with other departments",
+        "E-I index (Krackhardt & Stern)",
+    ),
+}
+
+#: Every finding kind: a short name and a one-line explanation.
+KIND_WORDS = {
+    "silo": ("Silo", "a department that works mostly with itself and little with the others"),
+    "blocks": (
+        "Departments work in blocks",
+        "work stays inside departments far more than chance would put it",
+    ),
+    "bottleneck": (
+        "Bottleneck",
+        "a person many working paths run through: work waits when they are away",
+    ),
+    "critical_handoff": (
+        "Critical handoff",
+        "an important handoff between people or departments who barely work together",
+    ),
+    "target_not_capable": (
+        "Target out of reach",
+        "an agreed turnaround that the work, as it runs today, cannot meet",
+    ),
+    "promise_at_risk": (
+        "Promise at risk",
+        "the turnaround promised to the external customer is kept too rarely",
+    ),
+    "alignment_gap": (
+        "Seen differently",
+        "provider and internal customer rate how closely they work very differently",
+    ),
+    "low_internal_satisfaction": (
+        "Unhappy internal customers",
+        "internal customers rate what a department delivers low",
+    ),
+}
+
+
+def kind_words(kind) -> tuple[str, str]:
+    """(plain name, one-line explanation) of a finding kind."""
+    return KIND_WORDS.get(kind, (str(kind).replace("_", " ").capitalize(), ""))
+
+
+def metric_line(name, value) -> tuple[str, str]:
+    """(plain sentence, technical name and value) of one metric."""
+    words, tech = METRICS[name]
+    return words.format(v=value), f"{tech}: {value:.3g}" if isinstance(
+        value, float
+    ) else f"{tech}: {value}"
+
+
+def legend(level) -> list[tuple[str, str, str]]:
+    """What size, colour and width mean on the map at this level: (shape, colour, text)."""
+    c = CATEGORY_COLOURS
+    edges = [
+        ("line", CLOSENESS_COLOURS[1], "edge colour: closeness 1 (arm's length, dark blue)"),
+        ("line", CLOSENESS_COLOURS[5], "to 5 (daily close work, olive); grey: not rated"),
+        ("width", "#666666", "edge width: how much work flows (deliveries a month x importance)"),
+        ("dash", c["silo or critical handoff"], "dashed vermillion edge: critical handoff"),
+    ]
+    if level == "departments":
+        return [
+            ("box", c["department"], "department; size: headcount"),
+            ("ring", c["silo or critical handoff"], "vermillion border: silo"),
+            ("dot", c["external"], "external customer"),
+            *edges,
+        ]
+    return [
+        ("dot", c["person"], "person; size: share of working paths through them"),
+        ("dot", c["team"], "team"),
+        ("dot", c["external"], "external customer"),
+        ("dot", c["bottleneck"], "orange: bottleneck"),
+        ("box", "#F4F6F8", "box: department (vermillion border: silo)"),
+        *edges,
+    ]
 
 
 def _flags(analysis):
@@ -109,7 +256,20 @@ def _flags(analysis):
     return silos, bottlenecks, critical, interfaces
 
 
-def _fr(n, edges, seed):
+# ----------------------------------------------------------------------------- layout
+#: Map units between two department boxes, and above each box for its title.
+GAP = 60.0
+TITLE = 70.0
+#: Above this many people the map opens at department level (drill down into one).
+MAP_PEOPLE_MAX = 300
+#: Above this many handoffs, those across departments are drawn as one edge per pair of
+#: department boxes (and only the strongest inside ones are kept).
+EDGE_CAP = 1500
+#: Horizontal and vertical stretch of the department placement (a wide screen).
+ASPECT = np.array([1.5, 0.85])
+
+
+def _fr(n, edges, seed, weights=None):
     """Seeded Fruchterman-Reingold positions (igraph), centred, in [-1, 1]."""
     import random
 
@@ -120,36 +280,160 @@ def _fr(n, edges, seed):
     g = ig.Graph(n=n, edges=edges)
     random.seed(seed)
     ig.set_random_number_generator(random)
-    xy = np.asarray(g.layout_fruchterman_reingold(niter=300).coords, dtype=float)
+    xy = np.asarray(g.layout_fruchterman_reingold(niter=500, weights=weights).coords, dtype=float)
     xy -= xy.mean(axis=0)
     span = np.abs(xy).max() or 1.0
     return xy / span
 
 
-def _positions(org, units, group) -> dict:
-    """Deterministic map positions: departments laid out by how much they exchange,
-    people laid out inside their department by who works with whom."""
-    g = org.graph
+_GOLDEN = math.pi * (3 - math.sqrt(5))
+
+
+def _sunflower(sizes, gap=6.0):
+    """Vogel's sunflower spiral: slot i at radius c*sqrt(i + 0.5), the largest first, with
+    ``c`` the smallest that keeps every pair of circles ``gap`` apart."""
+    n = len(sizes)
+    if n == 0:
+        return np.zeros((0, 2)), 0.0
+    i = np.arange(n) + 0.5
+    unit = np.c_[np.sqrt(i) * np.cos(i * _GOLDEN), np.sqrt(i) * np.sin(i * _GOLDEN)]
+    r = np.asarray(sizes, dtype=float) / 2
+    c = 1.0
+    window = 90  # neighbours in the spiral are at Fibonacci offsets (34, 55, 89 ...)
+    for k in range(1, min(n, window)):
+        d = np.hypot(*(unit[k:] - unit[:-k]).T)
+        need = (r[k:] + r[:-k] + gap) / np.maximum(d, 1e-9)
+        c = max(c, float(need.max()))
+    xy = unit * c
+    extent = float((np.hypot(*xy.T) + r).max())
+    return xy, extent
+
+
+def _separate(centre, half, *, gap=GAP, top=None, rounds=2000):
+    """Push rectangles apart until none overlap (deterministic; order of the input).
+
+    ``centre``: (n, 2) array, changed in place; ``half``: (n, 2) half width and height;
+    ``top``: extra room above each rectangle (its title)."""
+    n = len(centre)
+    top = np.zeros(n) if top is None else np.asarray(top, dtype=float)
+    for _ in range(rounds):
+        moved = False
+        for a in range(n):
+            for b in range(a + 1, n):
+                dx = centre[b, 0] - centre[a, 0]
+                dy = centre[b, 1] - centre[a, 1]
+                ox = half[a, 0] + half[b, 0] + gap - abs(dx)
+                # The rectangle below also keeps room for its title.
+                below_top = top[b] if dy >= 0 else top[a]
+                oy = half[a, 1] + half[b, 1] + gap + below_top - abs(dy)
+                if ox <= 0 or oy <= 0:
+                    continue
+                moved = True
+                if ox < oy:
+                    s = ox / 2 + 0.01
+                    sign = 1.0 if dx > 0 or (dx == 0 and a < b) else -1.0
+                    centre[a, 0] -= sign * s
+                    centre[b, 0] += sign * s
+                else:
+                    s = oy / 2 + 0.01
+                    sign = 1.0 if dy > 0 or (dy == 0 and a < b) else -1.0
+                    centre[a, 1] -= sign * s
+                    centre[b, 1] += sign * s
+        if not moved:
+            break
+    return centre
+
+
+def _group_centres(org, groups, half, top):
+    """Department centres: placed by how much work flows between them (weighted
+    Fruchterman-Reingold, seeded), pushed apart until no two boxes overlap; the external
+    customer beside the department that serves it most, on the outside."""
+    kind_of = org._kind
+    dg = org.department_graph
+    gi = {d: i for i, d in enumerate(groups)}
+    flow = {}
+    for a, b, d in dg.edges(data=True):
+        if a in gi and b in gi and a != b:
+            key = tuple(sorted((gi[a], gi[b])))
+            flow[key] = flow.get(key, 0.0) + float(d.get("weight", 1.0))
+    inner = [d for d in groups if kind_of.get(d) != "external"]
+    ii = {d: i for i, d in enumerate(inner)}
+    edges = [
+        (ii[groups[a]], ii[groups[b]])
+        for a, b in sorted(flow)
+        if groups[a] in ii and groups[b] in ii
+    ]
+    weights = [1 + math.log1p(flow[tuple(sorted((gi[inner[a]], gi[inner[b]])))]) for a, b in edges]
+    centre = np.zeros((len(groups), 2))
+    if inner:
+        xy = _fr(len(inner), edges, seed=1, weights=weights or None)
+        scale = (float(np.max(half)) + GAP) * max(1.0, math.sqrt(len(inner)))
+        for d, i in ii.items():
+            # Wider than high, as screens are.
+            centre[gi[d]] = xy[i] * scale * ASPECT
+        idx = [gi[d] for d in inner]
+        sub = centre[idx].copy()
+        _separate(sub, half[idx], top=top[idx])
+        centre[idx] = sub
+    middle = centre[[gi[d] for d in inner]].mean(axis=0) if inner else np.zeros(2)
+    for d in groups:
+        if d in ii:
+            continue
+        served = {
+            groups[b if groups[a] == d else a]: w
+            for (a, b), w in flow.items()
+            if d in (groups[a], groups[b]) and (groups[b if groups[a] == d else a] in ii)
+        }
+        if not served:
+            continue
+        best = max(sorted(served), key=served.get)
+        anchor = centre[gi[best]]
+        out = anchor - middle
+        norm = float(np.hypot(*out)) or 1.0
+        out = out / norm if norm > 1e-9 else np.array([1.0, 0.0])
+        reach = float(np.abs(half[gi[best]]).max() + np.abs(half[gi[d]]).max()) + 2 * GAP
+        centre[gi[d]] = anchor + out * reach
+    _separate(centre, half, top=top)
+    return centre
+
+
+def _node_size(btw, top_btw):
+    return 16 + 30 * math.sqrt(max(btw, 0.0) / top_btw)
+
+
+def _positions(org, units, group, sizes) -> dict:
+    """Deterministic map positions: departments placed by how much work flows between
+    them, each department's people on a sunflower spiral inside it (the most central in
+    the middle) so that no two overlap, and no two department boxes overlap."""
     groups = list(dict.fromkeys(group[u] for u in units))
-    gpos = {d: i for i, d in enumerate(groups)}
-    dedges = {
-        (gpos[group[a]], gpos[group[b]])
-        for a, b in g.edges()
-        if a in group and b in group and group[a] != group[b]
-    }
-    centres = _fr(len(groups), sorted(dedges), seed=1)
     members = {d: [u for u in units if group[u] == d] for d in groups}
-    radius = {d: 40 + 28 * math.sqrt(len(m)) for d, m in members.items()}
-    scale = 1.5 * max(radius.values()) * math.sqrt(len(groups))
+    inner = {}
+    half = np.zeros((len(groups), 2))
+    for i, d in enumerate(groups):
+        m = sorted(members[d], key=lambda u: (-sizes[u], u))
+        members[d] = m
+        xy, extent = _sunflower([sizes[u] for u in m])
+        inner[d] = xy
+        half[i] = extent + 12  # the box's padding around its people
+    top = np.array([0.0 if len(members[d]) == 1 and members[d][0] == d else TITLE for d in groups])
+    centre = _group_centres(org, groups, half, top)
     out = {}
-    for d, m in members.items():
-        idx = {u: i for i, u in enumerate(m)}
-        edges = sorted({(idx[a], idx[b]) for a in m for b in g.successors(a) if b in idx})
-        xy = _fr(len(m), edges, seed=2) * radius[d]
-        cx, cy = centres[gpos[d]] * scale
-        for u, (x, y) in zip(m, xy, strict=False):
-            out[u] = {"x": float(cx + x), "y": float(cy + y)}
+    for i, d in enumerate(groups):
+        for u, (x, y) in zip(members[d], inner[d], strict=False):
+            out[u] = {
+                "x": round(float(centre[i, 0] + x), 2),
+                "y": round(float(centre[i, 1] + y), 2),
+            }
     return out
+
+
+def _focus_ids(focus) -> list[str]:
+    """A focus as given by a link or the find box: one id, ``"A,B"``, or a list."""
+    if not focus:
+        return []
+    if isinstance(focus, str):
+        return [x for x in focus.split(",") if x]
+    return [str(x) for x in focus if x]
 
 
 def map_elements(
@@ -164,29 +448,37 @@ def map_elements(
     focus=None,
     drill=None,
     removed=(),
+    edge_cap=None,
 ) -> dict:
     """Cytoscape elements for the network map, with the filters applied.
 
     Parameters
     ----------
     level : {"people", "departments"}, optional
-        Default: people, unless the organization has more than :data:`LARGE` people.
+        Default: people, unless the organization has more than :data:`MAP_PEOPLE_MAX`
+        people.
     departments : list of department ids to show (default all).
     kinds : list of unit kinds to show (default all).
     min_closeness : hide handoffs rated below this closeness.
     finding_kinds : list of finding kinds; when given, only units and handoffs
         that are subjects of such findings (and their departments) are shown.
-    focus : unit id to mark as found/selected.
+    focus : unit id, ``"A,B"`` or a list of ids to show: they (and, for one unit, its
+        neighbours) are marked ``found`` and everything else ``faded``. At department
+        level a person in focus opens their department.
     drill : department id: at department level, open this one department's people.
     removed : unit ids to show as removed (what-if).
+    edge_cap : above this many handoffs, those across departments are drawn as one edge
+        per department pair (default :data:`EDGE_CAP`).
 
     Returns
     -------
-    dict with ``elements`` (list of cytoscape element dicts), ``level`` and
-    ``counts`` (nodes and edges shown).
+    dict with ``elements`` (list of cytoscape element dicts), ``level``, ``counts``
+    (nodes and edges shown), ``aggregated`` (handoffs drawn as department links, 0 when
+    none), ``drill`` (the department opened) and ``focus`` (the ids in focus).
     """
     people = int((org.units["kind"] == "person").sum())
-    level = level or ("departments" if people > LARGE else "people")
+    level = level or ("departments" if people > MAP_PEOPLE_MAX else "people")
+    edge_cap = EDGE_CAP if edge_cap is None else edge_cap
     names = _names(org)
     silos, bottlenecks, critical, interfaces = _flags(analysis)
     c = analysis.tables["centrality"]
@@ -195,6 +487,12 @@ def map_elements(
     dept_of = org._dept
     kind_of = org._kind
     removed = set(removed)
+    focus_ids = [f for f in _focus_ids(focus) if f in kind_of]
+    if level == "departments" and drill is None and focus_ids:
+        people_in_focus = [f for f in focus_ids if kind_of[f] not in ("department", "external")]
+        if people_in_focus:
+            drill = dept_of.get(people_in_focus[0]) or None
+    focus_set = set(focus_ids)
     wanted_depts = set(departments) if departments else None
     wanted_kinds = set(kinds) if kinds else None
     subjects = None
@@ -204,12 +502,14 @@ def map_elements(
             if f.kind in finding_kinds:
                 subjects |= set(f.subjects)
     elements = []
+    aggregated = 0
 
     def keep_dept(d):
         return wanted_depts is None or d in wanted_depts or kind_of.get(d) == "external"
 
     if level == "departments" and drill is None:
         g = org.department_graph
+        sizes = {}
         for n, d in g.nodes(data=True):
             if not keep_dept(n) or (
                 subjects is not None
@@ -220,27 +520,30 @@ def map_elements(
             classes = (
                 [d["kind"]]
                 + (["silo"] if n in silos else [])
-                + (["found"] if n == focus else [])
                 + (["removed"] if n in removed else [])
             )
+            sizes[n] = 40.0 if d["kind"] == "external" else 36 + 7 * math.sqrt(d["headcount"])
             elements.append(
                 {
                     "data": {
                         "id": n,
-                        "label": f"{d['name']} ({d['headcount']})",
+                        "label": f"{d['name']} ({d['headcount']})"
+                        if d["kind"] != "external"
+                        else d["name"],
                         "kind": d["kind"],
-                        "size": 30 + 3 * math.sqrt(d["headcount"]),
+                        "size": round(sizes[n], 1),
                     },
                     "classes": " ".join(classes),
                 }
             )
-        shown = {e["data"]["id"] for e in elements}
-        pos = _positions(org, list(shown), {n: n for n in shown})
+        shown = [e["data"]["id"] for e in elements]
+        pos = _positions(org, shown, {n: n for n in shown}, sizes)
         for e in elements:
             e["position"] = pos[e["data"]["id"]]
+        shown_set = set(shown)
         wmax = max((d["weight"] for *_, d in g.edges(data=True)), default=1.0) or 1.0
         for a, b, d in g.edges(data=True):
-            if a not in shown or b not in shown or d["closeness"] < min_closeness:
+            if a not in shown_set or b not in shown_set or d["closeness"] < min_closeness:
                 continue
             classes = ["critical"] if (a, b) in interfaces else []
             elements.append(
@@ -249,9 +552,10 @@ def map_elements(
                         "id": f"{a}->{b}",
                         "source": a,
                         "target": b,
-                        "width": 1 + 7 * d["weight"] / wmax,
+                        "width": round(1.5 + 9 * math.sqrt(d["weight"] / wmax), 2),
                         "colour": closeness_colour(d["closeness"]),
                         "closeness": round(d["closeness"], 2),
+                        "handoffs": int(d.get("handoffs", 0)),
                     },
                     "classes": " ".join(classes),
                 }
@@ -267,8 +571,7 @@ def map_elements(
                 drill is not None
                 and d != drill
                 and not (
-                    g.has_edge(u, u)
-                    or any(dept_of[v] == drill for v in g.successors(u))
+                    any(dept_of[v] == drill for v in g.successors(u))
                     or any(dept_of[v] == drill for v in g.predecessors(u))
                 )
             ):
@@ -294,31 +597,65 @@ def map_elements(
                     "classes": " ".join(classes),
                 }
             )
-        pos = _positions(org, keep, {u: dept_of[u] for u in keep})
+        sizes = {
+            u: 40.0 if kind_of[u] == "external" else _node_size(btw.get(u, 0.0), top_btw)
+            for u in keep
+        }
+        group = {u: (u if kind_of[u] == "external" else dept_of[u]) for u in keep}
+        pos = _positions(org, keep, group, sizes)
         for u in keep:
             classes = [kind_of[u]]
             if u in bottlenecks:
                 classes.append("bottleneck")
-            if u == focus:
-                classes.append("found")
             if u in removed or dept_of[u] in removed:
                 classes.append("removed")
             data = {
                 "id": u,
                 "label": names.get(u, u),
                 "kind": kind_of[u],
-                "size": 14 + 46 * math.sqrt(btw.get(u, 0.0) / top_btw),
+                "size": round(sizes[u], 1),
             }
             if kind_of[u] != "external" and dept_of[u] in depts_used and dept_of[u] != u:
                 data["parent"] = dept_of[u]
             elements.append({"data": data, "classes": " ".join(classes), "position": pos[u]})
         wmax = max((d["weight"] for *_, d in g.edges(data=True)), default=1.0) or 1.0
-        for a, b, d in g.edges(data=True):
-            if a not in keep_set or b not in keep_set:
-                continue
+        edges = [
+            (a, b, d)
+            for a, b, d in g.edges(data=True)
+            if a in keep_set and b in keep_set and d["closeness"] >= min_closeness
+        ]
+        box = {u: (dept_of[u] if dept_of[u] in depts_used and dept_of[u] != u else u) for u in keep}
+        if len(edges) > edge_cap:
+            across = [(a, b, d) for a, b, d in edges if box[a] != box[b]]
+            inside = [(a, b, d) for a, b, d in edges if box[a] == box[b]]
+            pairs = {}
+            for a, b, d in across:
+                p = pairs.setdefault((box[a], box[b]), [0.0, 0.0, 0])
+                p[0] += d["weight"]
+                p[1] += d["weight"] * d["closeness"]
+                p[2] += 1
+            aggregated = len(across)
+            inside.sort(key=lambda e: (-e[2]["weight"], e[0], e[1]))
+            inside = inside[: max(0, edge_cap - len(pairs))]
+            pmax = max((p[0] for p in pairs.values()), default=1.0) or 1.0
+            for (a, b), (w, wc, n) in sorted(pairs.items()):
+                elements.append(
+                    {
+                        "data": {
+                            "id": f"{a}->{b}",
+                            "source": a,
+                            "target": b,
+                            "width": round(1.5 + 9 * math.sqrt(w / pmax), 2),
+                            "colour": closeness_colour(wc / w if w else float("nan")),
+                            "closeness": round(wc / w, 2) if w else None,
+                            "handoffs": n,
+                        },
+                        "classes": "aggregate" + (" critical" if (a, b) in interfaces else ""),
+                    }
+                )
+            edges = inside
+        for a, b, d in edges:
             rated = d["closeness"] if d.get("rated", 1) else float("nan")
-            if d["closeness"] < min_closeness:
-                continue
             classes = []
             if (a, b) in critical:
                 classes.append("critical")
@@ -330,44 +667,132 @@ def map_elements(
                         "id": f"{a}->{b}",
                         "source": a,
                         "target": b,
-                        "width": 1 + 7 * math.sqrt(d["weight"] / wmax),
+                        "width": round(1 + 7 * math.sqrt(d["weight"] / wmax), 2),
                         "colour": closeness_colour(rated),
                         "closeness": round(d["closeness"], 2),
                     },
                     "classes": " ".join(classes),
                 }
             )
+    if focus_set:
+        _mark_focus(elements, focus_set, level_dept=level == "departments" and drill is None)
     nodes = sum(1 for e in elements if "source" not in e["data"])
     return {
         "elements": elements,
         "level": "departments" if level == "departments" and drill is None else "people",
         "counts": {"nodes": nodes, "edges": len(elements) - nodes},
+        "aggregated": aggregated,
+        "drill": drill,
+        "focus": [f for f in focus_ids if any(e["data"]["id"] == f for e in elements)],
     }
 
 
+def _mark_focus(elements, focus, *, level_dept):
+    """Class ``found`` on what is in focus (a department box with its people, a pair and
+    the edges between them, one unit with its neighbours), ``faded`` on the rest."""
+    nodes = {e["data"]["id"]: e for e in elements if "source" not in e["data"]}
+    lit = {f for f in focus if f in nodes}
+    # A department box brings its people.
+    lit |= {u for u, e in nodes.items() if e["data"].get("parent") in lit}
+    lit_edges = set()
+    for e in elements:
+        d = e["data"]
+        if "source" not in d:
+            continue
+        a, b = d["source"], d["target"]
+        pa, pb = nodes.get(a, {}).get("data", {}), nodes.get(b, {}).get("data", {})
+        if len(focus) == 1:
+            if a in lit or b in lit:
+                lit_edges.add(d["id"])
+        elif (a in focus or pa.get("parent") in focus) and (
+            b in focus or pb.get("parent") in focus
+        ):
+            lit_edges.add(d["id"])
+    ends = set()
+    for e in elements:
+        if e["data"].get("id") in lit_edges:
+            ends |= {e["data"]["source"], e["data"]["target"]}
+    shown = lit | ends
+    shown |= {nodes[u]["data"]["parent"] for u in shown if nodes[u]["data"].get("parent")}
+    for e in elements:
+        d = e["data"]
+        i = d["id"]
+        on = (i in lit_edges) if "source" in d else (i in shown)
+        cls = e.get("classes", "").split()
+        cls = [x for x in cls if x not in ("found", "faded")]
+        if "source" not in d and i in focus or "source" in d and i in lit_edges and len(focus) > 1:
+            cls.append("found")
+        if not on:
+            cls.append("faded")
+        e["classes"] = " ".join(cls)
+
+
 def node_panel(org, analysis, unit) -> dict:
-    """Everything the side panel shows about a unit."""
+    """Everything the side panel shows about a unit: plain-word metrics, findings with
+    their deciding numbers, and its handoffs. A department's handoffs are its members'
+    handoffs with other departments, counted per department."""
     units = org.units.set_index("id")
     if unit not in units.index:
         return {}
     u = units.loc[unit]
     names = _names(org)
     c = analysis.tables["centrality"]
-    metrics = {}
-    if unit in c.index:
-        r = c.loc[unit]
-        metrics = {
-            "betweenness": round(float(r["betweenness"]), 4),
-            "providers": int(r["providers"]),
-            "customers": int(r["customers"]),
-            "constraint": round(float(r["constraint"]), 3),
-            "effective size": round(float(r["effective_size"]), 2),
-            "brokerage": int(r["brokerage"]),
-        }
+    dept_of = org._dept
+    metrics = []
     h = org.handoffs
     cols = ["provider", "customer", "deliverable", "closeness", "frequency", "satisfaction"]
-    hin = h[h["customer"] == unit][cols].assign(provider=lambda d: d["provider"].map(names))
-    hout = h[h["provider"] == unit][cols].assign(customer=lambda d: d["customer"].map(names))
+    is_dept = u["kind"] == "department" and unit in set(org.departments)
+    if is_dept:
+        pd_ = h["provider"].map(dept_of)
+        cd_ = h["customer"].map(dept_of)
+        hin = h[(cd_ == unit) & (pd_ != unit)]
+        hout = h[(pd_ == unit) & (cd_ != unit)]
+        inside = int(((pd_ == unit) & (cd_ == unit)).sum())
+        headcount = int(((org.units["department"] == unit) & (org.units["kind"] == "person")).sum())
+        metrics.append(("headcount", headcount, *metric_line("headcount", headcount)))
+        ei = analysis.tables.get("ei_index")
+        if ei is not None and unit in ei.index and "ei" in ei.columns:
+            v = float(ei.loc[unit, "ei"])
+            if v == v:
+                metrics.append(("ei", v, *metric_line("ei", v)))
+        by_from = hin.groupby(hin["provider"].map(dept_of)).size().sort_values(ascending=False)
+        by_to = hout.groupby(hout["customer"].map(dept_of)).size().sort_values(ascending=False)
+        flows_in = [(names.get(d, d), int(n)) for d, n in by_from.items()]
+        flows_out = [(names.get(d, d), int(n)) for d, n in by_to.items()]
+    else:
+        inside = None
+        flows_in = flows_out = None
+        hin = h[h["customer"] == unit]
+        hout = h[h["provider"] == unit]
+        if unit in c.index:
+            r = c.loc[unit]
+            for key, col, conv in (
+                ("betweenness", "betweenness", float),
+                ("providers", "providers", int),
+                ("customers", "customers", int),
+                ("constraint", "constraint", float),
+                ("effective size", "effective_size", float),
+                ("brokerage", "brokerage", int),
+            ):
+                v = r[col]
+                if v == v:
+                    v = conv(v)
+                    metrics.append((key, v, *metric_line(key, v)))
+    hin = hin[cols].assign(provider=lambda d: d["provider"].map(names))
+    hout = hout[cols].assign(customer=lambda d: d["customer"].map(names))
+    findings = []
+    for f in analysis.findings:
+        if unit in f.subjects:
+            name, why = kind_words(f.kind)
+            findings.append(
+                {
+                    "kind": f.kind,
+                    "name": name,
+                    "why": why,
+                    "summary": f.summary,
+                    "measure": f.measure,
+                }
+            )
     return {
         "id": unit,
         "name": u["name"],
@@ -376,9 +801,12 @@ def node_panel(org, analysis, unit) -> dict:
         "department": names.get(u["department"], u["department"]),
         "manager": names.get(u.get("manager", ""), ""),
         "metrics": metrics,
-        "findings": [f.summary for f in analysis.findings if unit in f.subjects],
+        "findings": findings,
         "handoffs_in": hin.to_dict("records"),
         "handoffs_out": hout.to_dict("records"),
+        "inside": inside,
+        "flows_in": flows_in,
+        "flows_out": flows_out,
     }
 
 
@@ -519,8 +947,11 @@ def findings_rows(org, analysis) -> list[dict]:
             {
                 "rank": i + 1,
                 "kind": f.kind,
+                "kind_name": kind_words(f.kind)[0],
+                "why": kind_words(f.kind)[1],
                 "severity": f.severity,
                 "score": round(f.score, 3),
+                "measure": f.measure,
                 "subjects": ", ".join(names.get(s, s) for s in f.subjects),
                 "summary": f.summary,
                 "evidence": ev,

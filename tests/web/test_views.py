@@ -67,7 +67,7 @@ def test_map_filters(hs):
 
 def test_large_organizations_open_at_department_level(hs, monkeypatch):
     org, a = hs
-    monkeypatch.setattr(views, "LARGE", 100)
+    monkeypatch.setattr(views, "MAP_PEOPLE_MAX", 100)
     m = views.map_elements(org, a)
     assert m["level"] == "departments"
     assert m["counts"]["nodes"] == org.department_graph.number_of_nodes()
@@ -83,7 +83,12 @@ def test_panels(hs):
     p = views.node_panel(org, a, "OPS-PLN")
     assert p["name"] == "Dana Whitfield" and p["role"] == "Production Planner"
     assert len(p["handoffs_in"]) == int((org.handoffs["customer"] == "OPS-PLN").sum())
-    assert any("bottleneck" in s for s in p["findings"])
+    assert any("bottleneck" in f["summary"] for f in p["findings"])
+    assert any(f["kind"] == "bottleneck" and f["measure"] for f in p["findings"])
+    words = dict((k, w) for k, _, w, _ in p["metrics"])
+    assert words["betweenness"].startswith("lies on ") and "shortest working paths" in words[
+        "betweenness"
+    ]
     e = views.edge_panel(org, a, "OPS-09", "CUST")
     d = pd.read_csv(DATA / "healthcare-supplier" / "deliveries.csv")
     d = d[(d["provider"] == "OPS-09") & (d["customer"] == "CUST")]

@@ -52,4 +52,66 @@
       return r;
     });
   };
+  // 3. The network and what-if maps (Cytoscape): department titles keep a readable
+  //    screen size at every zoom; the map is fitted to its content whenever its elements
+  //    change, or to what is in focus (class "found": a link's "show on map", the find
+  //    box); a click lights up the unit and its neighbours and fades the rest, a click on
+  //    the background brings everything back.
+  var TITLE_PX = 14;
+  function titles(cy) {
+    var z = cy.zoom();
+    cy.batch(function () {
+      cy.nodes(".department-box").style({
+        "font-size": TITLE_PX / z,
+        "text-max-width": 260 / z,
+      });
+      cy.nodes(".department, .external").style({
+        "font-size": Math.max(13, 12 / z),
+        "text-max-width": 170 / z,
+      });
+    });
+  }
+  function fit(cy) {
+    var found = cy.elements(".found");
+    if (found.length) {
+      cy.fit(found.union(found.descendants()), 60);
+      if (cy.zoom() > 1.6) {
+        cy.zoom(1.6);
+        cy.center(found);
+      }
+    } else {
+      cy.fit(undefined, 24);
+    }
+    titles(cy);
+  }
+  function light(cy, target) {
+    cy.batch(function () {
+      cy.elements().removeClass("faded hl");
+      if (!target || target === cy) return;
+      var core = target.isNode() ? target.union(target.descendants()) : target.connectedNodes().union(target);
+      var lit = core.union(core.connectedEdges()).union(core.connectedEdges().connectedNodes());
+      lit = lit.union(lit.ancestors());
+      cy.elements().not(lit).addClass("faded");
+      target.addClass("hl");
+    });
+  }
+  function attach(cy) {
+    if (cy.__orggraph) return;
+    cy.__orggraph = true;
+    var pending = null;
+    function later() {
+      if (pending) clearTimeout(pending);
+      pending = setTimeout(function () { pending = null; fit(cy); }, 60);
+    }
+    cy.on("add remove", later);
+    cy.on("zoom", function () { titles(cy); });
+    cy.on("tap", function (e) { light(cy, e.target === cy ? null : e.target); });
+    later();
+  }
+  setInterval(function () {
+    ["map", "whatif-map"].forEach(function (id) {
+      var el = document.getElementById(id);
+      if (el && el._cyreg && el._cyreg.cy) attach(el._cyreg.cy);
+    });
+  }, 300);
 })();

@@ -10,14 +10,34 @@ from orggraph.web import state, views
 dash.register_page(__name__, path="/findings", name="Findings", order=3)
 
 COLUMNS = [
-    {"field": "rank", "width": 80},
-    {"field": "kind", "width": 140},
-    {"field": "severity", "width": 110},
-    {"field": "score", "width": 100},
-    {"field": "subjects", "width": 200},
-    {"field": "summary", "flex": 2, "wrapText": True, "autoHeight": True},
-    {"field": "evidence", "flex": 1, "tooltipField": "evidence"},
-    {"field": "action", "flex": 1, "tooltipField": "action"},
+    {"field": "rank", "width": 70},
+    {"field": "severity", "width": 95},
+    {
+        "field": "kind_name",
+        "headerName": "Kind",
+        "width": 170,
+        "tooltipField": "why",
+    },
+    {"field": "subjects", "width": 170, "tooltipField": "subjects"},
+    {"field": "summary", "flex": 3, "minWidth": 260, "tooltipField": "summary"},
+    {
+        "field": "measure",
+        "headerName": "Deciding number (and its line)",
+        "flex": 2,
+        "minWidth": 200,
+        "tooltipField": "measure",
+    },
+    {
+        "field": "action",
+        "flex": 3,
+        "minWidth": 260,
+        "wrapText": True,
+        "autoHeight": True,
+        "cellStyle": {"lineHeight": "1.35", "whiteSpace": "normal", "wordBreak": "normal"},
+    },
+    {"field": "score", "width": 85},
+    {"field": "kind", "headerName": "Kind (technical)", "width": 150, "hide": True},
+    {"field": "evidence", "width": 160, "tooltipField": "evidence", "hide": True},
 ]
 
 layout = html.Div(
@@ -30,8 +50,13 @@ layout = html.Div(
             columnDefs=COLUMNS,
             rowData=[],
             defaultColDef={"sortable": True, "filter": True, "resizable": True},
-            style={"height": "75vh"},
-            dashGridOptions={"pagination": True},
+            style={"height": "calc(100vh - 190px)", "minHeight": "420px"},
+            dashGridOptions={
+                "pagination": True,
+                "paginationAutoPageSize": True,
+                "tooltipShowDelay": 300,
+                "rowHeight": 30,
+            },
         ),
     ]
 )

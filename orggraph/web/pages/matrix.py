@@ -16,11 +16,18 @@ layout = html.Div(
             inline=True,
             value="weight",
             options=[
-                {"label": " how much flows (weight)", "value": "weight"},
-                {"label": " mean closeness", "value": "closeness"},
+                {"label": " how much work flows (weight)", "value": "weight"},
+                {"label": " how closely they work (mean closeness, 1-5)", "value": "closeness"},
             ],
         ),
-        dcc.Graph(id="matrix-graph", style={"height": "70vh"}),
+        html.P(
+            "Each cell: how much work the row's department delivers to the column's. "
+            "Work inside a department (the diagonal) is left out of the colour scale so "
+            "that the flow across departments gets all of it; white: no handoffs. "
+            "Click a cell for its handoffs.",
+            className="explain",
+        ),
+        dcc.Graph(id="matrix-graph"),
         html.Div(id="matrix-cell"),
     ]
 )

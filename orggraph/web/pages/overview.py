@@ -1,5 +1,7 @@
 """Overview: headline figures and the top findings, each linking to the map."""
 
+from urllib.parse import quote
+
 import dash
 from dash import Input, Output, callback, dcc, html
 
@@ -26,9 +28,20 @@ def render(key):
         html.Li(
             [
                 html.Span(f["severity"].upper(), className=f"sev {f['severity']}"),
-                html.Span(f["kind"].replace("_", " "), className="kind"),
+                html.Span(f["kind_name"], className="kind-name", title=f["why"]),
                 html.Span(f["summary"]),
-                dcc.Link("show on map", href=f"/map?focus={f['focus']}", className="map-link"),
+                dcc.Link(
+                    "show on map",
+                    href="/map?focus=" + quote(f["focus"], safe=","),
+                    className="map-link",
+                ),
+                html.Div(
+                    [
+                        html.Span(f["why"].capitalize() + ". ", className="explain"),
+                        html.Span(f"Deciding number: {f['measure']}" if f["measure"] else ""),
+                    ],
+                    className="measure",
+                ),
             ],
             className="finding",
         )

@@ -7,15 +7,18 @@ from orggraph.web import figures, state
 
 dash.register_page(__name__, path="/sla", name="SLAs", order=4)
 
+HIDDEN = {"display": "none"}
+
 layout = html.Div(
     [
         html.H1("SLAs and the promise to the customer"),
         html.Div(id="sla-promise"),
-        dcc.Graph(id="sla-sankey", style={"height": "40vh"}),
+        # Drawn only where there is a promise and a handoff chosen: never empty axes.
+        dcc.Graph(id="sla-sankey", style={"display": "none"}),
         html.H2("Lead times per handoff"),
         dcc.Dropdown(id="sla-handoff", placeholder="choose a handoff with deliveries"),
         html.Div(id="sla-stats", className="count"),
-        dcc.Graph(id="sla-histogram", style={"height": "40vh"}),
+        dcc.Graph(id="sla-histogram", style={"display": "none"}),
     ]
 )
 
@@ -25,6 +28,7 @@ layout = html.Div(
     Output("sla-handoff", "value"),
     Output("sla-promise", "children"),
     Output("sla-sankey", "figure"),
+    Output("sla-sankey", "style"),
     Input("org-key", "data"),
 )
 def overview(key):
@@ -37,9 +41,11 @@ def overview(key):
             options,
             options[0]["value"] if options else None,
             html.P(
-                "No handoff into the external customer has enough deliveries to judge a promise."
+                "No promise to judge: no handoff into the external customer has enough deliveries.",
+                id="sla-no-promise",
             ),
             {},
+            HIDDEN,
         )
     key0 = next(iter(promises))
     p = promises[key0]
@@ -59,18 +65,20 @@ def overview(key):
         options[0]["value"] if options else None,
         text,
         figures.value_stream_sankey(org, p),
+        {"height": "46vh", "minHeight": "360px"},
     )
 
 
 @callback(
     Output("sla-histogram", "figure"),
+    Output("sla-histogram", "style"),
     Output("sla-stats", "children"),
     Input("sla-handoff", "value"),
     Input("org-key", "data"),
 )
 def histogram(value, key):
     if not value:
-        return {}, ""
+        return {}, HIDDEN, "No handoff has observed deliveries: nothing to draw."
     e = state.resolve(key)
     fig, r = figures.lead_time_histogram(e.org, e.analysis, value)
     stats = (
@@ -86,4 +94,4 @@ def histogram(value, key):
         stats += " (too few deliveries to judge)"
     elif r["not_capable"]:
         stats += " — the target is not achievable as the work runs today"
-    return fig, stats
+    return fig, {"height": "40vh", "minHeight": "320px"}, stats
