@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from ..model import Organization
@@ -122,7 +121,7 @@ def private_org(org, pseudonymizer, *, k=MIN_GROUP_SIZE) -> PrivateOrganization:
     >>> from orggraph.analysis._examples import two_departments
     >>> org = private_org(two_departments(), lambda x: "P-" + x.upper())
     >>> sorted(org.units.loc[org.units["kind"] == "person", "name"])
-    ['P-ANN', 'P-BOB', 'P-CAT']
+    ['P-A1', 'P-A2', 'P-B1']
     """
     u = org.units
     people = set(u.loc[u["kind"] == "person", "id"])
@@ -193,8 +192,12 @@ def suppressed_matrix(org, *, value="weight") -> pd.DataFrame:
 
 
 def matrix_heatmap(org, *, value="weight", _plain=None):
-    """The matrix heatmap; for a private organization, with small departments suppressed
-    (blank cells, no hover, "suppressed" in the label and in the cells' text)."""
+    """The matrix heatmap; for a private organization, with small departments suppressed:
+    their rows and columns hold no number (colour, hover or text) and are drawn grey with
+    "suppressed" in each cell and in the department's label. Any other organization is
+    drawn exactly as :func:`orggraph.web.figures.matrix_heatmap` draws it."""
+    import plotly.graph_objects as go
+
     from . import figures
 
     plain = _plain or _INSTALLED.get("heatmap") or figures.matrix_heatmap
@@ -204,18 +207,60 @@ def matrix_heatmap(org, *, value="weight", _plain=None):
     m = suppressed_matrix(org, value=value)
     small = set(m.attrs["suppressed"])
     ids = m.attrs["ids"]
-    labels = [figures._label(x) for x in m.index]
-    text = [[SUPPRESSED if (a in small or b in small) else "" for b in ids] for a in ids]
-    fig.update_traces(
-        z=np.where(np.isnan(m.to_numpy()), None, m.to_numpy()).tolist(),
-        x=labels,
-        y=labels,
-        text=text,
-        texttemplate="%{text}",
-        hoverongaps=False,
-        selector=dict(type="heatmap"),
-    )
+    relabel = {figures._label(a): figures._label(b) for a, b in _plain_labels(org, m).items()}
+    hide = [[a in small or b in small for b in ids] for a in ids]
+    k = org.min_group_size
+    why = f"{SUPPRESSED}: fewer than {k} people"
+    for trace in fig.data:
+        if trace.type != "heatmap":
+            continue
+        z = [list(row) for row in trace.z]
+        text = [list(row) for row in trace.text] if trace.text is not None else None
+        for i, row in enumerate(hide):
+            for j, h in enumerate(row):
+                if h:
+                    z[i][j] = None
+                    if text is not None:
+                        text[i][j] = why
+        trace.update(
+            z=z,
+            text=text,
+            x=[relabel.get(x, x) for x in trace.x],
+            y=[relabel.get(y, y) for y in trace.y],
+        )
+        labels = list(trace.x)
+        grey = [[0 if h else None for h in row] for row in hide]
+        fig.add_trace(
+            go.Heatmap(
+                z=grey,
+                x=labels,
+                y=list(trace.y),
+                text=[[SUPPRESSED if h else "" for h in row] for row in hide],
+                texttemplate="%{text}",
+                textfont={"size": 9, "color": "#555555"},
+                colorscale=[[0, "#e0e0e0"], [1, "#e0e0e0"]],
+                showscale=False,
+                hoverongaps=False,
+                hovertemplate=why + "<extra></extra>",
+                xgap=trace.xgap,
+                ygap=trace.ygap,
+            )
+        )
+        break
+    for axis in ("xaxis", "yaxis"):
+        ax = fig.layout[axis]
+        for prop in ("tickvals", "ticktext"):
+            if ax[prop] is not None:
+                ax[prop] = [relabel.get(v, v) for v in ax[prop]]
     return fig
+
+
+def _plain_labels(org, m) -> dict:
+    """Label in the plain matrix -> label in the suppressed one (small departments only)."""
+    from .views import matrix_ids
+
+    relabel = suppressed_labels(org)
+    return {label: relabel[i] for label, i in matrix_ids(org).items() if i in relabel}
 
 
 def matrix_cell(org, click, *, _plain=None):
