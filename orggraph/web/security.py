@@ -587,6 +587,10 @@ def install(server, settings: Settings, *, script_hashes=tuple, on_session_end=N
 
     @server.after_request
     def headers(resp):
+        if resp.mimetype == "text/html" and not resp.direct_passthrough:
+            # Dash writes its own, Python's and plotly's versions into every page (and
+            # into asset names); none of that is the browser's business.
+            resp.set_data(strip_versions(resp.get_data(as_text=True)))
         h = resp.headers
         if not csp:
             csp.append(content_security_policy(script_hashes()))
@@ -615,6 +619,29 @@ def install(server, settings: Settings, *, script_hashes=tuple, on_session_end=N
         return resp
 
     return registry
+
+
+_VERSION_KEYS = re.compile(
+    r'"(dash_version|python_version|plotly_version|dash_version_url|ddk_version)":"[^"]*"'
+)
+_FINGERPRINT = re.compile(r"\.v[\w-]+m([0-9a-fA-F]+)\.")
+_QUERY_VERSION = re.compile(r"\?v=[0-9][\w.]*")
+
+
+def strip_versions(page: str) -> str:
+    """A Dash page without the versions of Dash, Python and plotly.
+
+    Asset names keep a neutral fingerprint (``.v0m<hash>.``), which Dash's
+    own route still accepts and strips.
+
+    Examples
+    --------
+    >>> strip_versions('"python_version":"3.11.7 (main)" x.v4_4_1m17956.min.js ?v=4.4.1')
+    '"python_version":"" x.v0m17956.min.js ?v=0'
+    """
+    page = _VERSION_KEYS.sub(lambda m: f'"{m.group(1)}":""', page)
+    page = _FINGERPRINT.sub(lambda m: f".v0m{m.group(1)}.", page)
+    return _QUERY_VERSION.sub("?v=0", page)
 
 
 def _main(argv=None):
