@@ -608,7 +608,7 @@ GROUP BY 1, 2, 3, 4, 5
 
 
 _JUDGE_SQL = """
-SELECT a.period, a.s, a.r, a.kind, a.events, a.minutes,
+SELECT a.period, ps.ix AS si, pr.ix AS ri, k.kx, a.events, a.minutes,
        CASE WHEN ps.id IS NULL OR pr.id IS NULL THEN 'unknown_person'
             WHEN (ps.start_date IS NOT NULL AND ps.start_date >= p.pend)
               OR (ps.end_date IS NOT NULL AND ps.end_date < p.pstart)
@@ -619,26 +619,29 @@ SELECT a.period, a.s, a.r, a.kind, a.events, a.minutes,
        CASE WHEN ps.id IS NULL THEN a.s WHEN pr.id IS NULL THEN a.r END AS unknown_id
 FROM stage a
 JOIN periods p ON a.period = p.period
+JOIN kinds k ON a.kind = k.kind
 LEFT JOIN people ps ON a.s = ps.id
 LEFT JOIN people pr ON a.r = pr.id
 WHERE a.reason = 'pair'
 """
 
+# People and kinds travel as integer codes (ix: the rank of the id in sorted order), so the
+# pair table that comes back to Python holds numbers only: 12 million pairs fit in ~0.6 GB.
 _PAIRS_SQL = """
 WITH kept AS (
-  SELECT period, s, r, kind, events, minutes FROM judged WHERE reason = 'kept'
+  SELECT period, si, ri, kx, events, minutes FROM judged WHERE reason = 'kept'
 ),
 both_ways AS (
-  SELECT a.period, a.s, a.r, a.kind, a.events, a.minutes,
+  SELECT a.period, a.si, a.ri, a.kx, a.events, a.minutes,
          COALESCE(b.events, 0) AS reverse_events
   FROM kept a
-  LEFT JOIN kept b ON a.period = b.period AND a.kind = b.kind AND a.s = b.r AND a.r = b.s
+  LEFT JOIN kept b ON a.period = b.period AND a.kx = b.kx AND a.si = b.ri AND a.ri = b.si
 )
-SELECT period, s AS provider, r AS customer, kind, events, reverse_events, minutes,
-       RANK() OVER (PARTITION BY period, kind ORDER BY events) - 1 AS rank_below,
-       COUNT(*) OVER (PARTITION BY period, kind) AS pairs
+SELECT period, si, ri, kx, events, reverse_events, minutes,
+       RANK() OVER (PARTITION BY period, kx ORDER BY events) - 1 AS rank_below,
+       COUNT(*) OVER (PARTITION BY period, kx) AS pairs
 FROM both_ways
-ORDER BY period, provider, customer, kind
+ORDER BY period, si, ri, kx
 """
 
 
@@ -769,8 +772,20 @@ def aggregate(
             periods[["period", "pstart", "pend"]].astype({"period": "int64"}),
             "period long, pstart string, pend string",
         )
+        ids = np.array(sorted(people["id"].astype(str)), dtype=object)
+        kinds = np.array(
+            sorted(summary.loc[summary["reason"] == "pair", "kind"].dropna().unique()),
+            dtype=object,
+        )
+        eng.frame(
+            "kinds",
+            pd.DataFrame({"kind": kinds, "kx": np.arange(len(kinds), dtype=np.int64)}),
+            "kind string, kx long",
+        )
+        rank = {v: i for i, v in enumerate(ids)}
         who = pd.DataFrame(
             {
+                "ix": people["id"].astype(str).map(rank).astype("int64"),
                 "id": people["id"].astype(str),
                 "start_date": people.get("start", pd.Series("", index=people.index))
                 .astype(str)
@@ -780,17 +795,18 @@ def aggregate(
                 .replace("", None),
             }
         ).astype(object)
-        eng.frame("people", who, "id string, start_date string, end_date string")
+        eng.frame("people", who, "ix long, id string, start_date string, end_date string")
         eng.materialize("judged", _JUDGE_SQL)
         judged = eng.query(
-            "SELECT reason, period, kind, SUM(events) AS events, COUNT(*) AS pairs "
-            "FROM judged WHERE reason <> 'kept' GROUP BY reason, period, kind"
+            "SELECT reason, period, kx, SUM(events) AS events, COUNT(*) AS pairs "
+            "FROM judged WHERE reason <> 'kept' GROUP BY reason, period, kx"
         )
+        judged["kind"] = kinds[judged["kx"].astype("int64").to_numpy()] if len(judged) else ""
         unknown = eng.query(
             "SELECT unknown_id AS id, SUM(events) AS events FROM judged "
             "WHERE reason = 'unknown_person' GROUP BY unknown_id ORDER BY events DESC, id"
         )
-        pairs = eng.query(_PAIRS_SQL)
+        codes = eng.query(_PAIRS_SQL)
     finally:
         if own:
             eng.close()
@@ -806,9 +822,22 @@ def aggregate(
     excluded = excluded.sort_values(
         ["reason", "period", "kind"], key=lambda s: s.map(order) if s.name == "reason" else s
     ).reset_index(drop=True)
-    for c in ("period", "events", "reverse_events", "rank_below", "pairs"):
-        pairs[c] = pairs[c].astype("int64")
-    pairs["minutes"] = pairs["minutes"].astype(float)
+    pairs = pd.DataFrame(
+        {
+            "period": codes["period"].astype("int64").to_numpy(),
+            "provider": ids[codes["si"].astype("int64").to_numpy()],
+            "customer": ids[codes["ri"].astype("int64").to_numpy()],
+            "kind": kinds[codes["kx"].astype("int64").to_numpy()],
+        }
+    )
+    for c in ("events", "reverse_events", "rank_below", "pairs"):
+        pairs[c] = codes[c].astype("int64").to_numpy()
+    pairs["minutes"] = codes["minutes"].astype(float).to_numpy()
+    pairs = pairs[
+        ["period", "provider", "customer", "kind", "events", "reverse_events", "minutes"]
+        + ["rank_below", "pairs"]
+    ]
+    del codes
     unknown["events"] = unknown["events"].astype("int64")
     return Aggregated(
         pairs=pairs.reset_index(drop=True),
