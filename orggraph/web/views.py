@@ -238,6 +238,7 @@ def legend(level) -> list[tuple[str, str, str]]:
         ("dot", c["external"], "external customer"),
         ("dot", c["bottleneck"], "orange: bottleneck"),
         ("box", "#F4F6F8", "box: department (vermillion border: silo)"),
+        ("box", c["department"], "another department as one node; size: headcount"),
         *edges,
     ]
 
@@ -581,6 +582,18 @@ def map_elements(
             if subjects is not None and u not in subjects and d not in subjects:
                 continue
             keep.append(u)
+        # An opened department: its people, and every other department (or the external
+        # customer) they work with drawn as one node, with one edge per person and
+        # department.
+        rep = {u: u for u in keep}
+        collapsed = {}
+        if drill is not None:
+            dg = org.department_graph
+            for u in keep:
+                if dept_of[u] != drill:
+                    rep[u] = u if kind_of[u] == "external" else dept_of[u]
+                    collapsed[rep[u]] = dg.nodes[rep[u]] if rep[u] in dg else {}
+            keep = [u for u in keep if dept_of[u] == drill]
         keep_set = set(keep)
         depts_used = dict.fromkeys(dept_of[u] for u in keep if kind_of[u] != "external")
         for d in depts_used:
@@ -602,7 +615,33 @@ def map_elements(
             for u in keep
         }
         group = {u: (u if kind_of[u] == "external" else dept_of[u]) for u in keep}
-        pos = _positions(org, keep, group, sizes)
+        for d, attrs in sorted(collapsed.items()):
+            sizes[d] = (
+                40.0
+                if kind_of.get(d) == "external"
+                else 36 + 7 * math.sqrt(attrs.get("headcount", 0))
+            )
+            group[d] = d
+        pos = _positions(org, keep + sorted(collapsed), group, sizes)
+        for d, attrs in sorted(collapsed.items()):
+            k = "external" if kind_of.get(d) == "external" else "department"
+            head = attrs.get("headcount", 0)
+            elements.append(
+                {
+                    "data": {
+                        "id": d,
+                        "label": names.get(d, d) + (f" ({head})" if k == "department" else ""),
+                        "kind": k,
+                        "size": round(sizes[d], 1),
+                    },
+                    "classes": " ".join(
+                        [k]
+                        + (["silo"] if d in silos else [])
+                        + (["removed"] if d in removed else [])
+                    ),
+                    "position": pos[d],
+                }
+            )
         for u in keep:
             classes = [kind_of[u]]
             if u in bottlenecks:
@@ -624,6 +663,33 @@ def map_elements(
             for a, b, d in g.edges(data=True)
             if a in keep_set and b in keep_set and d["closeness"] >= min_closeness
         ]
+        if collapsed:
+            links = {}
+            for a, b, d in g.edges(data=True):
+                ra, rb = rep.get(a), rep.get(b)
+                if ra is None or rb is None or d["closeness"] < min_closeness:
+                    continue
+                if (ra in collapsed) == (rb in collapsed):
+                    continue  # inside the opened department (drawn below) or outside it
+                p = links.setdefault((ra, rb), [0.0, 0.0, 0])
+                p[0] += d["weight"]
+                p[1] += d["weight"] * d["closeness"]
+                p[2] += 1
+            for (a, b), (w, wc, n) in sorted(links.items()):
+                elements.append(
+                    {
+                        "data": {
+                            "id": f"{a}->{b}",
+                            "source": a,
+                            "target": b,
+                            "width": round(1 + 7 * math.sqrt(min(1.0, w / wmax)), 2),
+                            "colour": closeness_colour(wc / w if w else float("nan")),
+                            "closeness": round(wc / w, 2) if w else None,
+                            "handoffs": n,
+                        },
+                        "classes": "aggregate",
+                    }
+                )
         box = {u: (dept_of[u] if dept_of[u] in depts_used and dept_of[u] != u else u) for u in keep}
         if len(edges) > edge_cap:
             across = [(a, b, d) for a, b, d in edges if box[a] != box[b]]
@@ -828,15 +894,20 @@ def _handoff_rows(org, rows) -> list[dict]:
 
 
 def edge_panel(org, analysis, provider, customer) -> dict:
-    """The handoffs behind one map edge, with SLA and breach rate."""
+    """The handoffs behind one map edge, with SLA and breach rate. A department on
+    either end (a department-level edge, a department drawn collapsed beside an opened
+    one) stands for all its members."""
     names = _names(org)
     h = org.handoffs
     rows = h[(h["provider"] == provider) & (h["customer"] == customer)]
-    if rows.empty:  # a department-level edge: the cell of the department matrix
-        return {
-            **edge_panel_totals(analysis, provider, customer, names),
-            "handoffs": cell_handoffs(org, provider, customer),
-        }
+    if rows.empty:
+        depts = set(org.departments)
+        dept = org._dept
+
+        def side(col, x):
+            return (h[col] == x) | (h[col].map(dept) == x) if x in depts else h[col] == x
+
+        rows = h[side("provider", provider) & side("customer", customer)]
     return {
         **edge_panel_totals(analysis, provider, customer, names),
         "handoffs": _handoff_rows(org, rows),

@@ -4,7 +4,7 @@ side panel about what is on the map."""
 
 import dash
 import dash_cytoscape as cyto
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, State, callback, dcc, html, no_update
 
 from orggraph.web import state, views
 from orggraph.web.components import rows_table
@@ -99,6 +99,10 @@ def layout(focus=None, **_):
                             dcc.Store(id="map-current"),
                             # What the panel is about.
                             dcc.Store(id="map-selected"),
+                            # The elements, handed to the map in the browser
+                            # (assets/orggraph.js: swapElements).
+                            dcc.Store(id="map-elements"),
+                            dcc.Store(id="map-id", data="map"),
                         ]
                     ),
                 ],
@@ -166,8 +170,16 @@ def options(key, focus):
     return o["departments"], o["departments"], o["find"], single
 
 
-@callback(
+dash.clientside_callback(
+    ClientsideFunction(namespace="orggraph", function_name="swapElements"),
     Output("map", "elements"),
+    Input("map-elements", "data"),
+    State("map-id", "data"),
+)
+
+
+@callback(
+    Output("map-elements", "data"),
     Output("map-count", "children"),
     Output("map-legend", "children"),
     Output("map-current", "data"),
@@ -244,7 +256,7 @@ def _selection(trigger, node, edge, current, previous, shown):
     Input("map", "tapNodeData"),
     Input("map", "tapEdgeData"),
     Input("map-current", "data"),
-    State("map", "elements"),
+    State("map-elements", "data"),
     State("map-selected", "data"),
     State("org-key", "data"),
 )
