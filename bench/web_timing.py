@@ -162,7 +162,7 @@ def _org_of(path):
     from orggraph.cache import cached_analyze
 
     org = orggraph.load(path)
-    return org, cached_analyze(org)
+    return org, cached_analyze(org)[0]
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ docs/screenshots/<size>-<page>.png.
 
 from __future__ import annotations
 
+import logging
 import sys
 import tempfile
 import threading
@@ -18,6 +19,8 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from orggraph.web.testing import launch
+
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).parent / "screenshots"
@@ -86,7 +89,7 @@ def main(sizes):
                 path = Path(tempfile.mkdtemp()) / f"org{size}"
                 write_generated(generate(int(size), seed=1), path)
             org = orggraph.load(path)
-            analysis = cached_analyze(org)
+            analysis = cached_analyze(org)[0]
             bottleneck = next(f for f in analysis.findings if f.kind == "bottleneck").subjects[0]
             silo = next((f for f in analysis.findings if f.kind == "silo"), None)
             focus = silo.subjects[0] if silo else org.departments[0]

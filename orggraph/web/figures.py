@@ -72,6 +72,24 @@ def matrix_heatmap(org, *, value="weight"):
         ]
         for i in range(n)
     ]
+    colorbar = {"title": {"text": f"{what}<br>({unit})", "side": "right"}}
+    if not closeness:
+        # Flows span orders of magnitude: a log scale, labelled in the flow's own unit,
+        # so that small cross-department flows are not lost next to the largest.
+        z = np.log10(z)
+        lo, hi = (
+            np.nanmin(z) if np.isfinite(z).any() else 0,
+            np.nanmax(z) if np.isfinite(z).any() else 1,
+        )
+        ticks = [
+            v
+            for e in range(-2, 7)
+            for v in (10**e, 3 * 10**e)
+            if lo - 0.01 <= np.log10(v) <= hi + 0.01
+        ]
+        colorbar.update(
+            tickvals=[float(np.log10(v)) for v in ticks], ticktext=[f"{v:g}" for v in ticks]
+        )
     fig = go.Figure(
         go.Heatmap(
             z=z,
@@ -86,7 +104,7 @@ def matrix_heatmap(org, *, value="weight"):
             hovertemplate="%{text}<br>(" + unit + ")<extra></extra>",
             xgap=1,
             ygap=1,
-            colorbar={"title": {"text": f"{what}<br>({unit})", "side": "right"}},
+            colorbar=colorbar,
         )
     )
     fig.update_layout(
@@ -189,6 +207,15 @@ def lead_time_histogram(org, analysis, value: str):
     return fig, row
 
 
+def _wrap(text, width=14) -> str:
+    """A long (already escaped) label on two lines, so that neighbouring columns' labels
+    do not run into each other."""
+    if len(text) <= width or " " not in text:
+        return text
+    cut = min((i for i, c in enumerate(text) if c == " "), key=lambda i: abs(i - len(text) / 2))
+    return text[:cut] + "<br>" + text[cut + 1 :]
+
+
 def value_stream_sankey(org, promise: dict):
     """The value stream as a Sankey: departments of each step, left to right, to the customer."""
     names = dict(zip(org.units["id"], org.units["name"], strict=False))
@@ -199,7 +226,7 @@ def value_stream_sankey(org, promise: dict):
         key = (step, dept)
         if key not in index:
             index[key] = len(labels)
-            labels.append(_label(names.get(dept, dept)))
+            labels.append(_wrap(_label(names.get(dept, dept))))
         return index[key]
 
     # Link width: deliveries observed on the handoffs between the two departments.

@@ -402,7 +402,7 @@ def _node_size(btw, top_btw):
     return 16 + 30 * math.sqrt(max(btw, 0.0) / top_btw)
 
 
-def _positions(org, units, group, sizes) -> dict:
+def _positions(org, units, group, sizes, labels=None) -> dict:
     """Deterministic map positions: departments placed by how much work flows between
     them, each department's people on a sunflower spiral inside it (the most central in
     the middle) so that no two overlap, and no two department boxes overlap."""
@@ -416,6 +416,10 @@ def _positions(org, units, group, sizes) -> dict:
         xy, extent = _sunflower([sizes[u] for u in m])
         inner[d] = xy
         half[i] = extent + 12  # the box's padding around its people
+        if labels and m == [d]:
+            # A node drawn alone (department view): room for its label below it, at
+            # about 8 map units a character (labels keep at least 13 px on screen).
+            half[i] = (max(extent, 4.0 * len(labels.get(d, ""))), extent + 18)
     top = np.array([0.0 if len(members[d]) == 1 and members[d][0] == d else TITLE for d in groups])
     centre = _group_centres(org, groups, half, top)
     out = {}
@@ -538,7 +542,8 @@ def map_elements(
                 }
             )
         shown = [e["data"]["id"] for e in elements]
-        pos = _positions(org, shown, {n: n for n in shown}, sizes)
+        labels = {e["data"]["id"]: e["data"]["label"] for e in elements}
+        pos = _positions(org, shown, {n: n for n in shown}, sizes, labels)
         for e in elements:
             e["position"] = pos[e["data"]["id"]]
         shown_set = set(shown)

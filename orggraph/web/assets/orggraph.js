@@ -75,8 +75,11 @@
     var found = cy.elements(".found");
     if (found.length) {
       cy.fit(found.union(found.descendants()), 60);
-      if (cy.zoom() > 1.6) {
-        cy.zoom(1.6);
+      // A department drawn as one node: keep its neighbours in view too.
+      var most = found.nodes().some(function (n) { return n.isParent(); }) ? 1.6 : 0.9;
+      if (found.nodes(".department, .external").length) most = 0.9;
+      if (cy.zoom() > most) {
+        cy.zoom(most);
         cy.center(found);
       }
     } else {

@@ -10,8 +10,8 @@ from orggraph.web import state, views
 dash.register_page(__name__, path="/findings", name="Findings", order=3)
 
 COLUMNS = [
-    {"field": "rank", "width": 70},
-    {"field": "severity", "width": 95},
+    {"field": "rank", "width": 80},
+    {"field": "severity", "width": 110},
     {
         "field": "kind_name",
         "headerName": "Kind",
