@@ -24,7 +24,7 @@ STYLESHEET = [
             "text-valign": "bottom",
             "text-margin-y": 2,
             "text-wrap": "ellipsis",
-            "text-max-width": 120,
+            "text-max-width": 90,
             "text-background-color": "#ffffff",
             "text-background-opacity": 0.7,
             "text-background-padding": 1,

@@ -290,7 +290,7 @@ def _fr(n, edges, seed, weights=None):
 _GOLDEN = math.pi * (3 - math.sqrt(5))
 
 
-def _sunflower(sizes, gap=6.0):
+def _sunflower(sizes, gap=12.0):
     """Vogel's sunflower spiral: slot i at radius c*sqrt(i + 0.5), the largest first, with
     ``c`` the smallest that keeps every pair of circles ``gap`` apart."""
     n = len(sizes)
