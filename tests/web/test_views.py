@@ -86,9 +86,10 @@ def test_panels(hs):
     assert any("bottleneck" in f["summary"] for f in p["findings"])
     assert any(f["kind"] == "bottleneck" and f["measure"] for f in p["findings"])
     words = dict((k, w) for k, _, w, _ in p["metrics"])
-    assert words["betweenness"].startswith("lies on ") and "shortest working paths" in words[
-        "betweenness"
-    ]
+    assert (
+        words["betweenness"].startswith("lies on ")
+        and "shortest working paths" in words["betweenness"]
+    )
     e = views.edge_panel(org, a, "OPS-09", "CUST")
     d = pd.read_csv(DATA / "healthcare-supplier" / "deliveries.csv")
     d = d[(d["provider"] == "OPS-09") & (d["customer"] == "CUST")]
