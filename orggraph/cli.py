@@ -302,6 +302,42 @@ def summary(loader, path, as_json):
             click.echo(f"    {d['name']:<{width}}  {d['headcount']:>6}  {d['teams']:>5}")
 
 
+def _thresholds_or_fail(config, overrides):
+    from .analysis import load_thresholds
+
+    pairs = {}
+    for item in overrides:
+        if "=" not in item:
+            raise click.BadParameter(f"{item!r}: expected NAME=VALUE", param_hint="--threshold")
+        k, v = item.split("=", 1)
+        pairs[k.strip()] = v.strip()
+    try:
+        return load_thresholds(config, pairs)
+    except OrgGraphError as exc:
+        raise click.BadParameter(str(exc), param_hint="--config/--threshold") from None
+
+
+def _analysis_options(f):
+    """--seed, --config and --threshold, as `orggraph analyze` has them."""
+    f = click.option(
+        "--threshold",
+        "overrides",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="Change one threshold, e.g. --threshold silo_odds_ratio_min=3 (repeatable).",
+    )(f)
+    f = click.option(
+        "--config", type=click.Path(path_type=Path), help="TOML file with [thresholds]."
+    )(f)
+    return click.option(
+        "--seed",
+        type=int,
+        default=0,
+        show_default=True,
+        help="Seed for permutation tests, communities and sampling.",
+    )(f)
+
+
 @main.command()
 @input_options
 @click.option(
@@ -319,21 +355,7 @@ def summary(loader, path, as_json):
     show_default=True,
     help="How many findings to show (JSON: --top 0 is not allowed; all are counted).",
 )
-@click.option("--config", type=click.Path(path_type=Path), help="TOML file with [thresholds].")
-@click.option(
-    "--threshold",
-    "overrides",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Change one threshold, e.g. --threshold silo_ei_max=-0.5 (repeatable).",
-)
-@click.option(
-    "--seed",
-    type=int,
-    default=0,
-    show_default=True,
-    help="Seed for permutation tests, communities and sampling.",
-)
+@_analysis_options
 @click.option(
     "--fast/--exact",
     "fast",
@@ -366,18 +388,8 @@ def analyze(
 
     from . import report
     from .analysis import analyze as run_analysis
-    from .analysis import load_thresholds
 
-    pairs = {}
-    for item in overrides:
-        if "=" not in item:
-            raise click.BadParameter(f"{item!r}: expected NAME=VALUE", param_hint="--threshold")
-        k, v = item.split("=", 1)
-        pairs[k.strip()] = v.strip()
-    try:
-        thresholds = load_thresholds(config, pairs)
-    except OrgGraphError as exc:
-        raise click.BadParameter(str(exc), param_hint="--config/--threshold") from None
+    thresholds = _thresholds_or_fail(config, overrides)
     with Progress() as progress:
         progress("loading and validating")
         org = _load_or_exit(loader, fmt == "json")
@@ -747,41 +759,9 @@ def convert(loader, path, out):
 
 
 # ------------------------------------------- deliverables: report, export, compare
-def _thresholds_or_fail(config, overrides):
-    from .analysis import load_thresholds
-
-    pairs = {}
-    for item in overrides:
-        if "=" not in item:
-            raise click.BadParameter(f"{item!r}: expected NAME=VALUE", param_hint="--threshold")
-        k, v = item.split("=", 1)
-        pairs[k.strip()] = v.strip()
-    try:
-        return load_thresholds(config, pairs)
-    except OrgGraphError as exc:
-        raise click.BadParameter(str(exc), param_hint="--config/--threshold") from None
-
-
 def _same_options(loader, path):
     """A loader for another snapshot, read with the same options as the first."""
     return functools.partial(loader.func, path, *loader.args[1:], **loader.keywords)
-
-
-def _analysis_options(f):
-    """--seed, --config and --threshold, as `orggraph analyze` has them."""
-    f = click.option(
-        "--threshold",
-        "overrides",
-        multiple=True,
-        metavar="NAME=VALUE",
-        help="Change one threshold (repeatable), as in orggraph analyze.",
-    )(f)
-    f = click.option(
-        "--config", type=click.Path(path_type=Path), help="TOML file with [thresholds]."
-    )(f)
-    return click.option(
-        "--seed", type=int, default=0, show_default=True, help="Seed for tests and communities."
-    )(f)
 
 
 @main.command()
