@@ -1,0 +1,24 @@
+"""What-if in a real headless Chromium: removing Dana Whitfield tells the truth (issue 11)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_removing_dana_lists_the_lost_route_and_the_broken_promise(web):
+    p = web()
+    page = p.goto("/what-if")
+    page.click("#whatif-remove")
+    page.keyboard.type("Dana Whitfield")
+    page.get_by_text("Dana Whitfield (person)", exact=True).click()
+    page.wait_for_selector("#whatif-summary")
+    text = page.inner_text("#whatif-result")
+    # Sales' route to Manufacturing went through her (data/healthcare-supplier/handoffs.csv).
+    assert "Sales → Manufacturing: 5 handoffs instead of 2" in text
+    # The 15 sales reps' orders now reach no one; the promise cannot be kept, never "gone".
+    assert "Work delivered to no one (" in text and "customer order" in text
+    assert "The 15-day promise (delivered order) can no longer be kept" in text
+    assert "go away" not in text and "resolved" not in text.lower()
+    assert p.errors == []
