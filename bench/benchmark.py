@@ -277,7 +277,7 @@ def report(results, nx_results, limit) -> str:
             og = sum(r["steps_s"].get(s, 0.0) for s in ORG_STEPS[step])
             total_nx += secs
             total_og += og
-            ratio = f"{secs / og:.0f}x" if og else "(in the same pass)"
+            ratio = f"{secs / og:.0f}x" if og else "(inside another step)"
             lines.append(f"| {r['people']:,} | {step} | {secs:.2f} | {og:.2f} | {ratio} |")
         state = "finished" if nxr["finished"] else f"stopped at the {limit} s limit"
         if not nxr["steps_s"]:
