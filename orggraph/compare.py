@@ -44,6 +44,7 @@ __all__ = [
     "finding_key",
     "share_change_test",
     "p_value_text",
+    "silo_status",
     "to_dict",
     "to_json",
     "to_text",
@@ -753,6 +754,15 @@ def _signed(v, spec="+.2f"):
     return "-" if v is None else format(v, spec)
 
 
+def silo_status(r) -> str:
+    """A department row's silo change in words: new silo, no longer a silo, silo, or ""."""
+    if r["silo_after"] and not r["silo_before"]:
+        return "new silo"
+    if r["silo_before"] and not r["silo_after"]:
+        return "no longer a silo"
+    return "silo" if r["silo_after"] else ""
+
+
 def p_value_text(r) -> str:
     """The Holm p-value, or why there is none."""
     if r["p_holm"] is not None:
@@ -889,15 +899,7 @@ def _lines(c, md=False) -> list[str]:
         )
     for r in d["rows"]:
         people = f"{r['members_before'] or 0}->{r['members_after'] or 0}"
-        silo = (
-            "new silo"
-            if r["silo_after"] and not r["silo_before"]
-            else "no longer"
-            if r["silo_before"] and not r["silo_after"]
-            else "silo"
-            if r["silo_after"]
-            else ""
-        )
+        silo = silo_status(r)
         p = p_value_text(r)
         star = " *" if r["changed_beyond_chance"] else ""
         if md:

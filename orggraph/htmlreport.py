@@ -26,7 +26,7 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from . import report
-from .compare import p_value_text
+from .compare import p_value_text, silo_status
 from .figures import (
     MAP_LEGEND,
     betweenness_bars,
@@ -603,15 +603,7 @@ def _compare(c) -> str:
     d = c["departments"]
     rows = []
     for r in d["rows"]:
-        silo = (
-            "new silo"
-            if r["silo_after"] and not r["silo_before"]
-            else "no longer a silo"
-            if r["silo_before"] and not r["silo_after"]
-            else "silo"
-            if r["silo_after"]
-            else ""
-        )
+        silo = silo_status(r)
         rows.append(
             f"<tr><td>{e(r['name'])}</td><td class=num>{r['members_before'] or 0} → "
             f"{r['members_after'] or 0}</td>"

@@ -40,8 +40,6 @@ ACTIONS = {
     "unit_backup": "Map {who}'s part of the flow at person level: find who really does each "
     "handoff, make sure more than one person can do it, and give the units that "
     "depend on {who} a second route.",
-    "gatekeeper": "Open more doors: name a second contact in {dept} for the departments it "
-    "serves, so its work does not queue behind {who}.",
     "sla": "Agree an internal SLA for this handoff with both sides, set the target from a "
     "capability study of the observed lead times, and review breaches monthly.",
     "definition": "Clarify the operational definition of the deliverable (what 'done' means, "

@@ -18,7 +18,7 @@ from ..exceptions import OrgGraphError
 from . import capability
 from .bottlenecks import Reach
 
-__all__ = ["remove_units", "what_if"]
+__all__ = ["what_if"]
 
 
 def _inside(org, removed) -> set[str]:
@@ -33,34 +33,6 @@ def _inside(org, removed) -> set[str]:
         return False
 
     return {u for u in org.ids if inside(u)}
-
-
-def remove_units(org, removed):
-    """The organization without ``removed`` units (and everything inside them).
-
-    Their handoffs and deliveries go with them. The result is a new, validated
-    :class:`~orggraph.model.Organization`; ``org`` is unchanged.
-    """
-    from ..model import Organization
-
-    removed = set(removed)
-    unknown = removed - set(org.ids)
-    if unknown:
-        raise OrgGraphError(f"no unit with id {sorted(unknown)[0]!r}")
-    gone = _inside(org, removed)
-    units = org.units
-    keep_units = units[~units["id"].isin(gone)].drop(columns=["department"])
-    keep_units = keep_units.assign(
-        manager=keep_units["manager"].where(~keep_units["manager"].isin(gone), "")
-    )
-    h = org.handoffs
-    h = h[~h["provider"].isin(gone) & ~h["customer"].isin(gone)]
-    h = h.drop(columns=["per_month", "weight", "distance"])
-    d = org.deliveries
-    d = d[~d["provider"].isin(gone) & ~d["customer"].isin(gone)].drop(columns=["lead_days"])
-    return Organization.from_tables(
-        keep_units, h, d, name=f"{org.name} without " + ", ".join(sorted(removed))
-    )
 
 
 def what_if(

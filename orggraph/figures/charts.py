@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from ..safety import escape_html
 from ..web import figures as web_figures
+from ..web import privacy as web_privacy
 
 __all__ = ["matrix_figures", "value_stream_figure", "lead_time_charts", "betweenness_bars"]
 
@@ -44,7 +45,8 @@ def matrix_figures(org, *, width=None) -> list[tuple[str, go.Figure]]:
             "cell (1 arm's length, red, to 5 daily close collaboration, green).",
         ),
     ):
-        fig = web_figures.matrix_heatmap(org, value=value)
+        # Small departments of a private organization are suppressed (web.privacy).
+        fig = web_privacy.matrix_heatmap(org, value=value)
         n = len(fig.data[0].y) if fig.data else 1
         out.append((caption, _style(fig, height=max(320, 130 + 26 * n), width=width)))
     return out

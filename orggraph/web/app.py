@@ -13,7 +13,6 @@ from pathlib import Path
 import dash
 from dash import Input, Output, State, dcc, html, no_update
 
-from . import privacy as web_privacy
 from . import security, state
 
 HERE = Path(__file__).parent
@@ -115,8 +114,6 @@ def create_app(
         pseudonyms and small groups suppressed in every page and download.
     """
     settings = settings or security.Settings()
-    if privacy is not None:
-        web_privacy.install()
     ctx = state.Context.create(
         path,
         max_upload_bytes=int(max_upload_mb * 2**20),

@@ -192,19 +192,11 @@ def finding_rows(c) -> list[dict]:
 def department_rows(c) -> list[dict]:
     """Per department: people, share of ties inside and Coleman homophily before -> after,
     the Holm-adjusted p-value of the change, silo before/after; suppressed departments last."""
-    from ..compare import p_value_text
+    from ..compare import p_value_text, silo_status
 
     rows = []
     for r in c["departments"]["rows"]:
-        silo = (
-            "new silo"
-            if r["silo_after"] and not r["silo_before"]
-            else "no longer"
-            if r["silo_before"] and not r["silo_after"]
-            else "silo"
-            if r["silo_after"]
-            else ""
-        )
+        silo = silo_status(r)
         rows.append(
             {
                 "department": r["name"],

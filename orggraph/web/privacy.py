@@ -14,8 +14,9 @@ server's organization and to every upload when :class:`PrivacyMode` is on.
 Group-level numbers of departments under ``k`` people are suppressed
 (:func:`orggraph.privacy.suppress_matrix`): :func:`suppressed_matrix` and
 :func:`matrix_heatmap` blank those cells and label the department "suppressed";
-:func:`install` makes the department matrix (the page and the report) use them for a
-private organization. Roles, locations, department, team and deliverable names are kept.
+the department matrix page and the report's matrix call them, and they draw an
+organization that is not private exactly as :mod:`orggraph.web.figures` does. Roles,
+locations, department, team and deliverable names are kept.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ __all__ = [
     "suppressed_matrix",
     "matrix_heatmap",
     "matrix_cell",
-    "install",
     "SUPPRESSED",
 ]
 
@@ -200,7 +200,7 @@ def matrix_heatmap(org, *, value="weight", _plain=None):
 
     from . import figures
 
-    plain = _plain or _INSTALLED.get("heatmap") or figures.matrix_heatmap
+    plain = _plain or figures.matrix_heatmap
     fig = plain(org, value=value)
     if not is_private(org) or not _small(org) or not fig.data:
         return fig
@@ -268,7 +268,7 @@ def matrix_cell(org, click, *, _plain=None):
     from . import figures
 
     if not is_private(org):
-        return (_plain or _INSTALLED.get("cell") or figures.matrix_cell)(org, click)
+        return (_plain or figures.matrix_cell)(org, click)
     labels = {figures._label(x): i for x, i in _matrix_ids(org).items()}
     try:
         point = click["points"][0]
@@ -286,28 +286,3 @@ def _matrix_ids(org) -> dict:
 
     relabel = suppressed_labels(org)
     return {relabel.get(i, label): i for label, i in matrix_ids(org).items()}
-
-
-_INSTALLED: dict = {}
-
-
-def install():
-    """Route the department matrix's figure and cell lookup (``orggraph.web.figures``) through
-    :func:`matrix_heatmap` and :func:`matrix_cell`. Once per process; an organization that
-    is not private is drawn exactly as before, so servers without privacy mode are unchanged.
-    """
-    from . import figures
-
-    if _INSTALLED:
-        return
-    plain_heatmap, plain_cell = figures.matrix_heatmap, figures.matrix_cell
-    _INSTALLED.update(heatmap=plain_heatmap, cell=plain_cell)
-
-    def heatmap(org, *, value="weight"):
-        return matrix_heatmap(org, value=value, _plain=plain_heatmap)
-
-    def cell(org, click):
-        return matrix_cell(org, click, _plain=plain_cell)
-
-    heatmap.__doc__, cell.__doc__ = plain_heatmap.__doc__, plain_cell.__doc__
-    figures.matrix_heatmap, figures.matrix_cell = heatmap, cell

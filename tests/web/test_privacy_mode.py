@@ -141,8 +141,7 @@ def test_matrix_heatmap_leaves_ordinary_organizations_alone():
     from orggraph.web import figures
 
     org = two_departments()
-    plain = wp._INSTALLED.get("heatmap") or figures.matrix_heatmap
-    assert wp.matrix_heatmap(org).to_json() == plain(org).to_json()
+    assert wp.matrix_heatmap(org).to_json() == figures.matrix_heatmap(org).to_json()
 
 
 # ------------------------------------------------------------------ in a browser

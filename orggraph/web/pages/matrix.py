@@ -3,7 +3,7 @@
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
-from orggraph.web import figures, state, views
+from orggraph.web import privacy, state, views
 from orggraph.web.components import rows_table
 
 dash.register_page(__name__, path="/matrix", name="Department matrix", order=2)
@@ -37,7 +37,7 @@ layout = html.Div(
     Output("matrix-graph", "figure"), Input("org-key", "data"), Input("matrix-value", "value")
 )
 def figure(key, value):
-    return figures.matrix_heatmap(state.resolve(key).org, value=value)
+    return privacy.matrix_heatmap(state.resolve(key).org, value=value)
 
 
 @callback(
@@ -48,7 +48,7 @@ def figure(key, value):
 )
 def cell(click, key):
     org = state.resolve(key).org
-    provider, customer = figures.matrix_cell(org, click)
+    provider, customer = privacy.matrix_cell(org, click)
     rows = views.cell_handoffs(org, provider, customer)
     cols = ["provider", "customer", "deliverable", "closeness", "frequency", "satisfaction"]
     return [html.H2(f"{len(rows)} handoffs"), rows_table(rows, cols)]
