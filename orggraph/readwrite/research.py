@@ -250,6 +250,23 @@ def read_network(
     if unit_column is None:
         dept_of = {i: "organization" for i in ids}
         dept_rows = [("organization", org_name)]
+        # A node table often carries the departments; say which columns could.
+        candidates = [
+            c
+            for c in attrs.columns
+            if c != "id" and 2 <= attrs[c].nunique() <= max(2, len(attrs) // 3)
+        ]
+        if candidates:
+            problems.append(
+                Problem(
+                    WARNING,
+                    "no_unit_column",
+                    "no --unit-column: everyone is in one department, so no silo can be "
+                    f"judged; columns that could name the departments: {_names(candidates)}",
+                    nsource,
+                    "units",
+                )
+            )
     else:
         unit_vals = dict(zip(attrs["id"].astype(str), attrs[unit_column].astype(str), strict=False))
         dept_of, dept_rows, missing = {}, {}, []

@@ -152,3 +152,13 @@ def test_research_column_errors_are_clear(tmp_path):
     (p,) = info.value.problems
     assert p.source == "nodes.csv" and 'no column "Dept"' in p.message
     assert "Department" in p.message
+
+
+def test_without_unit_column_the_candidate_columns_are_named():
+    d = DATA / "research" / "uk-faculty"
+    # nodes.csv has two columns: id and school (4 schools for 81 people).
+    org = orggraph.load_network(d / "edges.csv", nodes=d / "nodes.csv")
+    (w,) = [w for w in org.warnings if w.code == "no_unit_column"]
+    assert w.message.endswith("columns that could name the departments: school")
+    with_unit = orggraph.load_network(d / "edges.csv", nodes=d / "nodes.csv", unit_column="school")
+    assert not [w for w in with_unit.warnings if w.code == "no_unit_column"]
