@@ -16,7 +16,7 @@ import click
 
 from . import readwrite
 from .exceptions import OrgGraphError, ValidationError
-from .readwrite import viva
+from .schema import rating_scales
 
 # ------------------------------------------------------------------ loading
 
@@ -65,6 +65,15 @@ def input_options(f):
         help="Viva Insights: the HR attribute whose PrimaryCollaborator_/SecondaryCollaborator_ "
         "columns give the departments (e.g. Organization).",
     )
+    @click.option(
+        "--rating-scale",
+        "rating_scale",
+        multiple=True,
+        metavar="[COLUMN=]LOW-HIGH",
+        help="The scale survey ratings were collected on, mapped to 1-5 by "
+        "r' = 1 + 4 (r - LOW) / (HIGH - LOW): e.g. 1-7 for every rating, "
+        "satisfaction=0-10 for one column (repeatable).",
+    )
     @functools.wraps(f)
     def wrapper(
         path,
@@ -77,17 +86,23 @@ def input_options(f):
         encoding,
         format_in,
         hr_attribute,
+        rating_scale,
         **kwargs,
     ):
+        try:
+            scales = rating_scales(rating_scale) or None
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--rating-scale") from None
         if format_in != "auto":
             loader = functools.partial(
-                viva.load_viva,
+                readwrite.load_viva,
                 path,
                 format=format_in,
                 hr_attribute=hr_attribute,
                 weight_column=weight_column,
                 weight_as=weight_as,
                 encoding=encoding,
+                rating_scale=scales,
             )
             return f(loader=loader, path=path, **kwargs)
         if hr_attribute is not None:
@@ -115,9 +130,10 @@ def input_options(f):
                 weight_as=weight_as,
                 reports_to=reports_to,
                 encoding=encoding,
+                rating_scale=scales,
             )
         else:
-            loader = functools.partial(readwrite.load, path, encoding=encoding)
+            loader = functools.partial(readwrite.load, path, encoding=encoding, rating_scale=scales)
         return f(loader=loader, path=path, **kwargs)
 
     return wrapper

@@ -19,6 +19,7 @@ __all__ = [
     "WARNING",
     "MORE_PROBLEMS",
     "cap_problems",
+    "split_problems",
 ]
 
 ERROR = "error"
@@ -129,6 +130,13 @@ def cap_problems(problems, limit: int, extra=None) -> list[Problem]:
         if more.get(severity):
             kept.append(_more(severity, more[severity], limit))
     return kept
+
+
+def split_problems(problems) -> tuple[list[Problem], list[Problem]]:
+    """``(errors, warnings)``: the problems that stop a build, and those that ride along."""
+    errors = [p for p in problems if p.severity == ERROR]
+    warnings = [p for p in problems if p.severity == WARNING]
+    return errors, warnings
 
 
 class ValidationError(OrgGraphError):

@@ -36,7 +36,7 @@ import pandas as pd
 from .exceptions import OrgGraphError
 from .privacy import Pseudonymizer
 from .readwrite import events as ev
-from .readwrite import viva, write
+from .readwrite import load_viva_periods, write
 from .schema import MAX_PER_MONTH
 from .ties import RULE, closeness
 
@@ -352,7 +352,7 @@ def ingest_viva(
         When the query does not make a valid organization.
     """
     pz = Pseudonymizer(key) if key is not None else None
-    orgs = viva.load_viva_periods(
+    orgs = load_viva_periods(
         query,
         format=format,
         period=period,

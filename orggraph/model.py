@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import networkx as nx
-import numpy as np
 import pandas as pd
 
+from .build import validated
 from .exceptions import OrgGraphError, Problem
+from .raw import frames_to_raw
 from .schema import DEFAULT_CLOSENESS, closeness_distance
 
 __all__ = ["Organization"]
@@ -58,8 +59,9 @@ def _aggregate(handoffs: pd.DataFrame, src: str, dst: str) -> pd.DataFrame:
 class Organization:
     """An organization: units, handoffs and deliveries, validated, with its graphs.
 
-    Build one with :func:`orggraph.load` (from files) or
-    :meth:`Organization.from_tables` (from DataFrames). The tables returned by
+    Build one with :func:`orggraph.load` (from files),
+    :meth:`Organization.from_tables` (from DataFrames) or
+    :meth:`Organization.from_raw` (from any reader's raw tables). The tables returned by
     the properties are copies on write: changing them never changes the
     organization.
 
@@ -87,8 +89,37 @@ class Organization:
 
     # ------------------------------------------------------------ constructors
     @classmethod
-    def from_tables(cls, units, handoffs, deliveries=None, *, name="organization"):
+    def from_raw(
+        cls,
+        raw_tables,
+        problems=(),
+        *,
+        name="organization",
+        limits=None,
+        rating_scale=None,
+    ):
+        """Build from what any reader returns: raw tables and located problems.
+
+        The one way in for every format: :func:`orggraph.build.validated`
+        checks the tables (and maps declared rating scales onto 1-5), then
+        the organization is built from the validated tables.
+
+        Raises
+        ------
+        ValidationError
+            Listing every problem, located by file, row and column.
+        """
+        tables, warnings = validated(raw_tables, problems, limits=limits, rating_scale=rating_scale)
+        return cls._build(tables, name=name, warnings=warnings)
+
+    @classmethod
+    def from_tables(
+        cls, units, handoffs, deliveries=None, *, name="organization", rating_scale=None
+    ):
         """Validate DataFrames (as a user would write them) and build the organization.
+
+        ``rating_scale`` as :meth:`from_raw`: e.g. ``"1-7"`` when the ratings
+        were collected on 1-7.
 
         Raises
         ------
@@ -96,33 +127,12 @@ class Organization:
             Listing every problem, located by table, row (1-based, as in a
             spreadsheet with a header row) and column.
         """
-        from .readwrite.readers import RawTable
-        from .validate import validate
-
-        raw = {}
-        for tname, df in (("units", units), ("handoffs", handoffs), ("deliveries", deliveries)):
-            if df is None:
-                continue
-            frame = df.astype(object).where(df.notna(), "")
-            frame = frame.map(
-                lambda v: (
-                    v
-                    if isinstance(v, str)
-                    else (
-                        str(int(v))
-                        if isinstance(v, float) and v.is_integer()
-                        else (v if hasattr(v, "isoformat") else str(v))
-                    )
-                )
-            )
-            raw[tname] = RawTable(
-                tname, tname, frame.reset_index(drop=True), np.arange(2, len(frame) + 2)
-            )
-        tables, warnings = validate(raw)
-        return cls._build(tables, name=name, warnings=warnings)
+        raw = frames_to_raw(units=units, handoffs=handoffs, deliveries=deliveries)
+        return cls.from_raw(raw, name=name, rating_scale=rating_scale)
 
     @classmethod
     def _build(cls, tables, *, name, warnings=()):
+        """From tables already validated (analyses that rewire a valid organization)."""
         return cls(
             tables["units"],
             tables["handoffs"],
@@ -240,7 +250,7 @@ class Organization:
 
     @cached_property
     def _igraph(self):
-        import igraph as ig
+        import igraph as ig  # deliberate lazy load: igraph alone doubles the start-up time
 
         g = self.graph
         idx = self.index

@@ -18,9 +18,14 @@ import numpy as np
 __all__ = [
     "TABLES",
     "REQUIRED_TABLES",
+    "INPUT_TABLES",
+    "SCALE_COLUMNS",
     "KINDS",
     "FREQUENCY_PER_MONTH",
     "RATING_RANGE",
+    "RATING_COLUMNS",
+    "RatingScale",
+    "rating_scales",
     "MAX_PER_MONTH",
     "MAX_SLA_DAYS",
     "DATE_RANGE",
@@ -72,6 +77,15 @@ TABLES: dict[str, list[tuple[str, bool, str]]] = {
     ],
 }
 REQUIRED_TABLES = ("units", "handoffs")
+#: The optional ``scales`` table: the scale each rating column was collected on
+#: (see :class:`RatingScale`). Read beside the tables above, by every format.
+SCALE_COLUMNS: list[tuple[str, bool, str]] = [
+    ("column", True, "a rating column: closeness, importance, satisfaction, ..."),
+    ("low", True, "the lowest point of the scale the ratings were collected on, e.g. 0 or 1"),
+    ("high", True, "the highest point, e.g. 6, 7 or 10"),
+]
+#: Every table a reader looks for: the organization's and ``scales``.
+INPUT_TABLES = {**TABLES, "scales": SCALE_COLUMNS}
 
 KINDS = ("department", "team", "person", "external")
 
@@ -113,6 +127,15 @@ _FREQUENCY_SYNONYMS = {
 _NORMED_SYNONYMS = {re.sub(r"[\s_\-]+", " ", k): v for k, v in _FREQUENCY_SYNONYMS.items()}
 
 RATING_RANGE = (1.0, 5.0)
+#: The handoff columns holding 1-5 ratings; a rating scale (``--rating-scale``)
+#: maps them from the scale they were collected on.
+RATING_COLUMNS = (
+    "closeness",
+    "importance",
+    "satisfaction",
+    "provider_closeness",
+    "customer_closeness",
+)
 #: The most deliveries per month a numeric frequency may state: about 330 a
 #: day. More is a typing slip (or an attack: an infinite weight breaks the
 #: community detection), not a handoff between two units.
@@ -261,6 +284,126 @@ def closeness_distance(closeness):
     0.3333333333333333
     """
     return _plain(1.0 / _missing_as(closeness, DEFAULT_CLOSENESS))
+
+
+# -------------------------------------------------------------- rating scales
+_SCALE_RE = re.compile(
+    r"\s*([+-]?\d+(?:\.\d+)?)\s*(?:-|\u2013|\.\.|to)\s*([+-]?\d+(?:\.\d+)?)\s*", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class RatingScale:
+    """The scale a survey rating was collected on, and its map onto orggraph's 1-5.
+
+    The map is the linear one that sends the scale's ends to 1 and 5 and keeps
+    equal steps equal: ``r' = 1 + 4 (r - low) / (high - low)``. On 1-7, 4 (the
+    middle) becomes 3 and 7 becomes 5; on 0-10, 5 becomes 3. Linear rescaling
+    of this kind is how survey researchers compare answers given on scales of
+    different lengths (Dawes 2008; Preston & Colman 2000).
+
+    References
+    ----------
+    Dawes, J. (2008) Do data characteristics change according to the number of
+    scale points used? An experiment using 5-point, 7-point and 10-point
+    scales. *International Journal of Market Research* 50(1), 61-77.
+    Preston, C. C. & Colman, A. M. (2000) Optimal number of response
+    categories in rating scales. *Acta Psychologica* 104(1), 1-15.
+
+    Examples
+    --------
+    >>> s = RatingScale.parse("1-7")
+    >>> s.to_five(4), s.to_five(7), str(s)
+    (3.0, 5.0, '1-7')
+    >>> RatingScale.parse("0-10").to_five(5)
+    3.0
+    """
+
+    low: float
+    high: float
+
+    def __post_init__(self):
+        for v in (self.low, self.high):
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise ValueError(f"a rating scale's ends must be finite numbers, got {v!r}")
+        if not self.low < self.high:
+            raise ValueError(f"a rating scale runs from a lower to a higher number, got {self:s}")
+
+    @classmethod
+    def parse(cls, text) -> RatingScale:
+        """``"1-7"``, ``"0-10"``, ``"0 to 6"`` or ``"-3..3"``; raises ValueError otherwise."""
+        if isinstance(text, RatingScale):
+            return text
+        if isinstance(text, tuple | list) and len(text) == 2:
+            return cls(float(text[0]), float(text[1]))
+        m = _SCALE_RE.fullmatch(str(text))
+        if not m:
+            raise ValueError(
+                f"{str(text)[:40]!r} is not a rating scale: write LOW-HIGH, e.g. 1-7 or 0-10"
+            )
+        return cls(float(m.group(1)), float(m.group(2)))
+
+    def to_five(self, values):
+        """``1 + 4 (r - low) / (high - low)``: numbers or arrays."""
+        return _plain(
+            1.0 + 4.0 * (np.asarray(values, dtype=float) - self.low) / (self.high - self.low)
+        )
+
+    @property
+    def is_five(self) -> bool:
+        return (self.low, self.high) == RATING_RANGE
+
+    def __format__(self, spec) -> str:
+        return f"{self.low:g}-{self.high:g}"
+
+    def __str__(self) -> str:
+        return format(self)
+
+
+def rating_scales(spec) -> dict[str, RatingScale]:
+    """The rating scale of each rating column, from what a user declares.
+
+    ``spec`` is None (every rating on 1-5), one scale for every rating column
+    (``"1-7"`` or a :class:`RatingScale`), a mapping ``{column: scale}``, or a
+    list of ``"1-7"`` / ``"satisfaction=0-10"`` items as ``--rating-scale``
+    takes them (a named column overrides the scale for all). Columns are those
+    of :data:`RATING_COLUMNS`; anything else raises ValueError.
+
+    Examples
+    --------
+    >>> {c: str(s) for c, s in rating_scales(["1-7", "satisfaction=0-10"]).items()}
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'closeness': '1-7', 'importance': '1-7', 'satisfaction': '0-10',
+     'provider_closeness': '1-7', 'customer_closeness': '1-7'}
+    """
+    if spec is None:
+        return {}
+    if isinstance(spec, str | RatingScale):
+        spec = [spec]
+    items = list(spec.items()) if hasattr(spec, "items") else []
+    if not items:
+        for item in spec:
+            if isinstance(item, str) and "=" in item:
+                column, _, scale = item.partition("=")
+                items.append((column.strip(), scale))
+            else:
+                items.append((None, item))
+    out: dict[str, RatingScale] = {}
+    named: dict[str, RatingScale] = {}
+    for column, scale in items:
+        scale = RatingScale.parse(scale)
+        if column is None:
+            out = dict.fromkeys(RATING_COLUMNS, scale)
+        elif column in RATING_COLUMNS:
+            named[column] = scale
+        else:
+            close = difflib.get_close_matches(str(column), RATING_COLUMNS, n=1, cutoff=0.6)
+            hint = f' (did you mean "{close[0]}"?)' if close else ""
+            raise ValueError(
+                f"{str(column)[:40]!r} is not a rating column{hint}: expected one of "
+                + ", ".join(RATING_COLUMNS)
+            )
+    return out | named
 
 
 # ------------------------------------------------------------------- limits

@@ -18,21 +18,32 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from .exceptions import ERROR, MORE_PROBLEMS, WARNING, Problem, ValidationError, cap_problems
-from .readwrite.readers import RawTable
+from .exceptions import (
+    ERROR,
+    MORE_PROBLEMS,
+    WARNING,
+    Problem,
+    ValidationError,
+    cap_problems,
+    split_problems,
+)
+from .raw import RawTable
 from .schema import (
     ALLOWED_PARENT_KINDS,
     DATE_RANGE,
     DEFAULT_LIMITS,
     FREQUENCY_PER_MONTH,
+    INPUT_TABLES,
     KINDS,
     MAX_SLA_DAYS,
+    RATING_COLUMNS,
     RATING_RANGE,
     REQUIRED_TABLES,
-    TABLES,
+    RatingScale,
     closeness_distance,
     frequency_per_month,
     handoff_weight,
+    rating_scales,
     suggest_column,
 )
 
@@ -136,11 +147,12 @@ class _Collector:
 def _check_columns(raw: RawTable, col: _Collector) -> bool:
     headers = list(raw.frame.columns)
     ok = True
-    for name, required, _ in TABLES[raw.name]:
+    for name, required, _ in INPUT_TABLES[raw.name]:
         if name in headers:
             continue
         near = suggest_column(
-            name, [h for h in headers if h not in dict.fromkeys(n for n, _, _ in TABLES[raw.name])]
+            name,
+            [h for h in headers if h not in dict.fromkeys(n for n, _, _ in INPUT_TABLES[raw.name])],
         )
         if not required and near is None:
             continue
@@ -173,11 +185,13 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     return frame[column].map(lambda v: v if isinstance(v, str) else str(v)).astype(object)
 
 
-def _numbers(col: _Collector, frame, column, lo, hi, inclusive=True):
+def _numbers(col: _Collector, frame, column, lo, hi, inclusive=True, scale=None):
     """Parse an optional numeric column; report non-numbers and out-of-range values.
 
     Only finite numbers in range pass: "inf", "nan" and 1e308 are refused
-    here, so nothing infinite reaches a weight or a simulation.
+    here, so nothing infinite reaches a weight or a simulation. With a
+    declared rating ``scale`` the range is the scale's, and the values that
+    pass are mapped onto 1-5 (:meth:`~orggraph.schema.RatingScale.to_five`).
     """
     text = _text(frame, column)
     num = pd.to_numeric(text.where(text != "", None), errors="coerce").astype(float)
@@ -189,9 +203,12 @@ def _numbers(col: _Collector, frame, column, lo, hi, inclusive=True):
         rng = f"greater than {lo:g} and at most {hi:,g}"
         out = (num <= lo) | (num > hi)
     out = num.notna() & out
+    if scale is not None:
+        rng += f" (the declared rating scale {scale})"
     col.rows(ERROR, "not_a_number", bad, column, f"expected a number {rng}")
     col.rows(ERROR, "out_of_range", out, column, f"out of range: expected a number {rng}")
-    return num.where(~out)
+    num = num.where(~out)
+    return num if scale is None else pd.Series(scale.to_five(num), index=num.index)
 
 
 class _Suggester:
@@ -465,7 +482,7 @@ def _department_of(units: pd.DataFrame) -> pd.Series:
 
 
 # --------------------------------------------------------------------- handoffs
-def _handoffs(raw: RawTable, col: _Collector, unit_ids: set, names: dict):
+def _handoffs(raw: RawTable, col: _Collector, unit_ids: set, names: dict, scales=None):
     f = raw.frame
     prov, cust = _text(f, "provider"), _text(f, "customer")
     suggest = _Suggester(unit_ids, names) if unit_ids is not None else None
@@ -526,8 +543,13 @@ def _handoffs(raw: RawTable, col: _Collector, unit_ids: set, names: dict):
 
     out = f.copy()
     out["provider"], out["customer"], out["deliverable"], out["frequency"] = prov, cust, deliv, freq
+    scales = scales or {}
     for c, bounds in _NUMERIC.items():
-        out[c] = _numbers(col, f, c, *bounds)
+        scale = scales.get(c)
+        if scale is not None and not scale.is_five:
+            out[c] = _numbers(col, f, c, scale.low, scale.high, scale=scale)
+        else:
+            out[c] = _numbers(col, f, c, *bounds)
     no_close = _text(f, "closeness") == ""
     col.rows(
         WARNING,
@@ -658,15 +680,90 @@ def _deliveries(raw: RawTable, col: _Collector, handoff_keys):
     return out
 
 
+# ----------------------------------------------------------------------- scales
+def _scales(raw: RawTable | None, col: _Collector | None, declared: dict) -> dict:
+    """The rating scale of each rating column: the caller's, and the ``scales`` table's.
+
+    Each row of the table names a rating column and the ends of the scale it
+    was collected on. A row that contradicts the scale the caller declared
+    (``--rating-scale``) is an error: one column, one scale.
+    """
+    scales = dict(declared)
+    if raw is None or col is None:
+        return scales
+    f = raw.frame
+    columns = _text(f, "column").str.strip()
+    ends = {c: pd.to_numeric(_text(f, c).str.strip(), errors="coerce") for c in ("low", "high")}
+    first: dict[str, int] = {}
+    for i, name in enumerate(columns):
+        if name not in RATING_COLUMNS:
+            close = difflib.get_close_matches(name, RATING_COLUMNS, n=1, cutoff=0.6)
+            hint = f' (did you mean "{close[0]}"?)' if close else ""
+            col.add(
+                ERROR,
+                "unknown_column",
+                "not a rating column: expected one of " + ", ".join(RATING_COLUMNS) + hint,
+                i,
+                "column",
+                _short(name),
+            )
+            continue
+        if name in first:
+            col.add(
+                ERROR,
+                "duplicate_scale",
+                f"the scale of {name} is already given on row {int(raw.rows[first[name]])}",
+                i,
+                "column",
+                name,
+            )
+            continue
+        first[name] = i
+        try:
+            scale = RatingScale(float(ends["low"].iat[i]), float(ends["high"].iat[i]))
+        except ValueError:
+            where = "high" if pd.notna(ends["low"].iat[i]) else "low"
+            col.add(
+                ERROR,
+                "bad_scale",
+                "expected the scale's lowest and highest points as numbers, low below high "
+                "(e.g. 1 and 7)",
+                i,
+                where,
+                _short(f.iat[i, f.columns.get_loc(where)] if where in f else ""),
+            )
+            continue
+        if name in declared and declared[name] != scale:
+            col.add(
+                ERROR,
+                "conflicting_scale",
+                f"this row puts {name} on {scale}, but the rating scale given to orggraph "
+                f"(--rating-scale) is {declared[name]}: keep one",
+                i,
+                "column",
+                name,
+            )
+            continue
+        scales[name] = scale
+    return scales
+
+
 # ------------------------------------------------------------------------ entry
-def check(raw_tables: dict[str, RawTable], file_problems=(), *, limits=None):
+def check(raw_tables: dict[str, RawTable], file_problems=(), *, limits=None, rating_scale=None):
     """Validate raw tables. Returns ``(tables, problems)`` without raising.
 
     ``tables`` is None when any problem is an error. At most
     ``limits.max_problems`` errors and as many warnings are listed, the rest
     counted in one closing problem of code ``"more_problems"``.
+
+    ``rating_scale`` declares the scale the ratings were collected on (see
+    :func:`orggraph.schema.rating_scales`: ``"1-7"``, ``{"satisfaction":
+    "0-10"}``, ...); a ``scales`` table among ``raw_tables`` declares it too.
+    Ratings are checked against their scale and mapped onto 1-5 by
+    :meth:`~orggraph.schema.RatingScale.to_five`.
     """
     limits = limits or DEFAULT_LIMITS
+    declared = rating_scales(rating_scale)
     budget = _Budget(limits.max_problems)
     problems = []
     for p in file_problems:
@@ -683,9 +780,12 @@ def check(raw_tables: dict[str, RawTable], file_problems=(), *, limits=None):
         unit_ids = set(units["id"][units["id"] != ""])
         names = {n: i for n, i in zip(units["name"], units["id"], strict=False) if n != i}
         tables["units"] = units
+    scales = _scales(
+        raw_tables.get("scales") if ok.get("scales") else None, collectors.get("scales"), declared
+    )
     handoff_keys = None
     if ok.get("handoffs"):
-        h = _handoffs(raw_tables["handoffs"], collectors["handoffs"], unit_ids, names)
+        h = _handoffs(raw_tables["handoffs"], collectors["handoffs"], unit_ids, names, scales)
         handoff_keys = set(
             h["provider"]
             + "\x1f"
@@ -764,11 +864,14 @@ def _structure_warnings(units, handoffs, raw_units, budget=None):
     return col.items
 
 
-def validate(raw_tables: dict[str, RawTable], file_problems=(), *, limits=None):
-    """Validate raw tables; return ``(tables, warnings)`` or raise ValidationError."""
-    tables, problems = check(raw_tables, file_problems, limits=limits)
-    errors = [p for p in problems if p.severity == ERROR]
-    warnings = [p for p in problems if p.severity == WARNING]
+def validate(raw_tables: dict[str, RawTable], file_problems=(), *, limits=None, rating_scale=None):
+    """Validate raw tables; return ``(tables, warnings)`` or raise ValidationError.
+
+    Kept for scripts written against it (bench/benchmark.py); the build step,
+    :func:`orggraph.build.validated`, is the same with a documented home.
+    """
+    tables, problems = check(raw_tables, file_problems, limits=limits, rating_scale=rating_scale)
+    errors, warnings = split_problems(problems)
     if tables is None:
         raise ValidationError(errors, warnings)
     return tables, warnings

@@ -15,7 +15,8 @@ from orggraph.analysis import analyze
 from orggraph.cli import main
 from orggraph.ingest import ingest_viva
 from orggraph.privacy import group_sizes, small_groups
-from orggraph.readwrite.viva import load_viva, metric_dates, read_viva_periods
+from orggraph.readwrite import load_viva
+from orggraph.readwrite.viva import metric_dates, read_viva_periods
 
 vi = pytest.importorskip("vivainsights")
 SAMPLES = Path(vi.__file__).parent / "data"

@@ -26,31 +26,20 @@ import re
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..exceptions import ERROR, Problem, cap_problems
-from ..schema import DEFAULT_LIMITS, TABLES, Limits, suggest_column
+from ..raw import RawTable
+from ..schema import DEFAULT_LIMITS, INPUT_TABLES, REQUIRED_TABLES, Limits, suggest_column
 
 __all__ = ["RawTable", "read_raw", "read_bytes", "SUPPORTED"]
 
 SUPPORTED = (
     "a folder of CSV files, a .zip of CSV files, an Excel .xlsx workbook or a .json document"
 )
-
-
-@dataclass
-class RawTable:
-    """One table as read: text values and the user's row numbers."""
-
-    name: str
-    source: str
-    frame: pd.DataFrame
-    rows: np.ndarray  # spreadsheet row number (or JSON item number) of each frame row
-    letters: dict[str, str] = field(default_factory=dict)  # header -> column letter(s)
 
 
 def _error(code, message, source="", table="", row=None, column="", value=""):
@@ -370,10 +359,10 @@ def _csv_set(files: dict, label: str, encoding, limits: Limits, budget: _Bytes):
     """Read units/handoffs/deliveries from ``{file name: (size, () -> bytes)}``."""
     tables, problems = {}, []
     names = list(files)
-    for table in TABLES:
+    for table in INPUT_TABLES:
         hit = _find_csv(names, table)
         if hit is None:
-            if table == "deliveries":
+            if table not in REQUIRED_TABLES:
                 continue
             csvs = [Path(n).name for n in names if n.lower().endswith(".csv")]
             near = [
@@ -743,7 +732,7 @@ def _is_header(cells, expected) -> bool:
 
 def _read_sheet(ws, table: str, source: str, limits: Limits, merges):
     """Stream one sheet: find the header below any titles, then collect the rows."""
-    expected = [c for c, _, _ in TABLES[table]]
+    expected = [c for c, _, _ in INPUT_TABLES[table]]
     if hasattr(ws, "reset_dimensions"):
         ws.reset_dimensions()  # never trust the sheet's own <dimension>
     rows = ws.iter_rows(values_only=True)
@@ -889,9 +878,9 @@ def _read_xlsx(fp, label: str, limits: Limits, budget: _Bytes):
 def _read_sheets(wb, label: str, limits: Limits, merges):
     tables, problems = {}, []
     sheetnames = list(wb.sheetnames)
-    for table in TABLES:
+    for table in INPUT_TABLES:
         if table not in sheetnames:
-            if table == "deliveries":
+            if table not in REQUIRED_TABLES:
                 continue
             near = suggest_column(table, sheetnames)
             if near is None:
@@ -988,10 +977,10 @@ def _read_json(data, label: str, encoding, limits: Limits):
             _error("not_json", 'expected a JSON object with "units" and "handoffs" lists', label)
         ]
     tables = {}
-    for table in TABLES:
+    for table in INPUT_TABLES:
         items = doc.get(table)
         if items is None:
-            if table != "deliveries":
+            if table in REQUIRED_TABLES:
                 near = suggest_column(table, list(doc)[: limits.max_columns])
                 hint = f' Found "{_short(near)}": rename it to "{table}".' if near else ""
                 problems.append(_error("missing_table", f'no "{table}" list.{hint}', label, table))
@@ -1013,7 +1002,7 @@ def _read_json(data, label: str, encoding, limits: Limits):
 
 def _json_table(items, table: str, label: str, limits: Limits):
     # An empty list is an empty table with the documented columns.
-    header = {} if items else dict.fromkeys(c for c, _, _ in TABLES[table])
+    header = {} if items else dict.fromkeys(c for c, _, _ in INPUT_TABLES[table])
     for item in items:
         header.update(dict.fromkeys(item))
         if len(header) > limits.max_columns:

@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import ERROR, WARNING, Problem, cap_problems
+from ..raw import RawTable
 from ..schema import DEFAULT_LIMITS, Limits
-from .readers import RawTable, _Bytes, _decode, _names, _read_csv_text, _Refused
+from .readers import _Bytes, _decode, _names, _read_csv_text, _Refused
 
 __all__ = ["read_network"]
 

@@ -51,10 +51,10 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import ERROR, WARNING, Problem
+from ..raw import RawTable
 from ..schema import DEFAULT_LIMITS, MAX_PER_MONTH
 from ..ties import closeness_of_volume
-from . import _finish
-from .readers import RawTable, _Bytes, _names
+from .readers import _Bytes, _names
 from .research import _read
 
 __all__ = [
@@ -63,8 +63,6 @@ __all__ = [
     "G2G_METRICS",
     "read_viva",
     "read_viva_periods",
-    "load_viva",
-    "load_viva_periods",
     "metric_dates",
 ]
 
@@ -490,42 +488,3 @@ def read_viva_periods(
             probs,
         )
     return out, problems
-
-
-def load_viva(path, *, name=None, limits=None, **options):
-    """Load and validate a Viva Insights query as an organization; see :func:`read_viva`.
-
-    Raises
-    ------
-    ValidationError
-        With every problem found.
-    """
-    raw, problems = read_viva(path, limits=limits, **options)
-    return _finish(raw, problems, name or Path(path).stem, limits)
-
-
-def load_viva_periods(path, *, period=None, transform=None, limits=None, **options):
-    """Validated organizations of a query: ``{"all": org}``, or one per period.
-
-    ``period`` as :func:`read_viva_periods` (None: all dates averaged).
-    ``transform(tables) -> tables`` is applied to the raw tables before they
-    are validated (``orggraph ingest --pseudonymize`` replaces person ids there).
-
-    Raises
-    ------
-    ValidationError
-        For the first period with errors.
-    """
-    name = Path(path).stem
-    if period is None:
-        groups = {"all": read_viva(path, limits=limits, **options)}
-    else:
-        groups, problems = read_viva_periods(path, period=period, limits=limits, **options)
-        if not groups:
-            groups = {"all": ({}, problems)}
-    out = {}
-    for label, (tables, problems) in groups.items():
-        if transform is not None and tables:
-            tables = transform(tables)
-        out[label] = _finish(tables, problems, name if label == "all" else label, limits)
-    return out
