@@ -333,8 +333,76 @@ def _thresholds_or_fail(config, overrides):
         raise click.BadParameter(str(exc), param_hint="--config/--threshold") from None
 
 
+def _read_key(key_file, *, create=True) -> bytes:
+    """The secret key of --pseudonymize (--key-file; created, owner-only, when missing) or
+    of serve --privacy-key (never created). Errors name the file, never its content."""
+    from .readwrite import events as ev
+
+    try:
+        key, created = ev.read_key(key_file, create=create)
+    except OSError as exc:
+        raise OrgGraphError(f"cannot read the key file {key_file}: {exc.strerror}") from None
+    if not key:
+        raise OrgGraphError(f"the key file {key_file} is empty")
+    if created:
+        click.echo(
+            f"wrote a new secret key to {key_file}: keep it (and keep it private) to "
+            "get the same pseudonyms next time",
+            err=True,
+        )
+    return key
+
+
+def _privacy_rule(min_group_size, pseudonymize, key_file):
+    """organization -> the same under the privacy rules (orggraph.privacy.private_org)."""
+    from .privacy import Pseudonymizer, private_org
+
+    if pseudonymize != (key_file is not None):
+        raise click.UsageError("--pseudonymize and --key-file go together")
+    pz = None
+    if pseudonymize:
+        try:
+            pz = Pseudonymizer(_read_key(key_file))
+        except OrgGraphError as exc:
+            raise click.BadParameter(str(exc), param_hint="--key-file") from None
+    return functools.partial(private_org, pseudonymizer=pz, k=min_group_size)
+
+
+def _pseudonymize_options(f):
+    """--pseudonymize and --key-file, as `orggraph ingest` has them."""
+    f = click.option(
+        "--key-file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="The secret key for --pseudonymize (created, owner-only, if it does not exist).",
+    )(f)
+    return click.option(
+        "--pseudonymize",
+        is_flag=True,
+        help="Replace person ids and names by keyed hashes (HMAC-SHA256) in everything written.",
+    )(f)
+
+
 def _analysis_options(f):
-    """--seed, --config and --threshold, as `orggraph analyze` has them."""
+    """--seed, --config and --threshold, as `orggraph analyze` has them, and the privacy
+    options --min-group-size, --pseudonymize and --key-file: these reach the command as
+    ``private``, which puts a loaded organization under the privacy rules."""
+
+    command = f
+
+    @functools.wraps(command)
+    def wrapper(*args, min_group_size, pseudonymize, key_file, **kwargs):
+        private = _privacy_rule(min_group_size, pseudonymize, key_file)
+        return command(*args, private=private, **kwargs)
+
+    f = _pseudonymize_options(wrapper)
+    f = click.option(
+        "--min-group-size",
+        type=click.IntRange(min=1),
+        default=5,
+        show_default=True,
+        metavar="K",
+        help="Suppress every figure of a group (department) of fewer than K people.",
+    )(f)
     f = click.option(
         "--threshold",
         "overrides",
@@ -398,7 +466,19 @@ def _analysis_options(f):
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here.")
 def analyze(
-    loader, path, fmt, top, config, overrides, seed, fast, sources, time_budget, cache, output
+    loader,
+    path,
+    fmt,
+    top,
+    config,
+    overrides,
+    seed,
+    fast,
+    sources,
+    time_budget,
+    cache,
+    output,
+    private,
 ):
     """Ranked findings: silos, bottlenecks and critical handoffs, with evidence."""
 
@@ -408,7 +488,7 @@ def analyze(
     thresholds = _thresholds_or_fail(config, overrides)
     with Progress() as progress:
         progress("loading and validating")
-        org = _load_or_exit(loader, fmt == "json")
+        org = private(_load_or_exit(loader, fmt == "json"))
         settings = dict(
             thresholds=thresholds,
             seed=seed,
@@ -523,6 +603,15 @@ def analyze(
     show_default=True,
     help="Privacy mode: the smallest group whose figures are shown.",
 )
+@click.option(
+    "--privacy-key",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar="ORGGRAPH_PRIVACY_KEY_FILE",
+    show_envvar=True,
+    help="Privacy mode with pseudonyms that stay the same across restarts: the secret key "
+    "file (as --key-file of ingest and the other commands, which give the same pseudonyms "
+    "with it). Implies --privacy. Without it each start draws a new random key.",
+)
 def serve(
     path,
     host,
@@ -538,9 +627,20 @@ def serve(
     secure_cookies,
     privacy,
     min_group_size,
+    privacy_key,
 ):
     """Serve the interactive web view of the organization at PATH (waitress)."""
     from .web import security
+    from .web.privacy import PrivacyMode
+
+    mode_of_privacy = None
+    if privacy or privacy_key is not None:
+        try:  # the key stays in this process: never printed, logged or sent to a browser
+            key = {} if privacy_key is None else {"key": _read_key(privacy_key, create=False)}
+            mode_of_privacy = PrivacyMode(k=min_group_size, **key)
+        except OrgGraphError as exc:
+            raise click.BadParameter(str(exc), param_hint="--privacy-key") from None
+        privacy = True
 
     try:
         users = security.load_users(users_file) if users_file else {}
@@ -570,14 +670,12 @@ def serve(
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("orggraph.web").setLevel(logging.INFO)
 
-    from .web.privacy import PrivacyMode
-
     app = create_app(
         path,
         max_upload_mb=max_upload_mb,
         cache_mb=cache_mb,
         settings=settings,
-        privacy=PrivacyMode(k=min_group_size) if privacy else None,
+        privacy=mode_of_privacy,
     )
     if not security.is_loopback(host) and not secure_cookies:
         click.echo(
@@ -588,6 +686,7 @@ def serve(
     mode = "sign-in required" if settings.sign_in else "no sign-in (this machine only)"
     if privacy:
         mode += f"; privacy mode, minimum group size {min_group_size}"
+        mode += ", stable pseudonyms (key file)" if privacy_key else ", new pseudonyms each start"
 
     def listening(h, p):
         click.echo(
@@ -677,16 +776,7 @@ def template(folder):
 )
 @click.option("--hr-attribute", help="Viva Insights: the HR attribute giving departments.")
 @click.option("--weight-column", help="Viva Insights: the metric column.")
-@click.option(
-    "--pseudonymize",
-    is_flag=True,
-    help="Replace person ids and names by keyed hashes (HMAC-SHA256) in everything written.",
-)
-@click.option(
-    "--key-file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The secret key for --pseudonymize (created, owner-only, if it does not exist).",
-)
+@_pseudonymize_options
 @click.option("--json", "as_json", is_flag=True, help="Print the ingest report as JSON.")
 def ingest(
     events,
@@ -711,20 +801,11 @@ def ingest(
     """Aggregate a collaboration log (or a Viva Insights query) and an HRIS table into
     organization folders."""
     from . import ingest as ing  # deliberate lazy load: DuckDB only for this command
-    from .readwrite import events as ev
 
     if pseudonymize != (key_file is not None):
         raise click.UsageError("--pseudonymize and --key-file go together")
     try:
-        key = None
-        if pseudonymize:
-            key, created = ev.read_key(key_file, create=True)
-            if created:
-                click.echo(
-                    f"wrote a new secret key to {key_file}: keep it (and keep it private) to "
-                    "get the same pseudonyms next time",
-                    err=True,
-                )
+        key = _read_key(key_file) if pseudonymize else None
         if format_in != "events":
             report = ing.ingest_viva(
                 events,
@@ -769,7 +850,7 @@ def ingest(
 @input_options
 @click.argument("out", type=click.Path(path_type=Path))
 def convert(loader, path, out):
-    """Write the organization at PATH to OUT: a folder (CSV), .xlsx or .json."""
+    """Write the organization at PATH to OUT: a folder (CSV), .xlsx, .ods or .json."""
     org = _load_or_exit(loader, False)
     click.echo(f"wrote {readwrite.write(org, out)}")
 
@@ -805,7 +886,7 @@ def _same_options(loader, path):
 )
 @click.option("--top", type=click.IntRange(min=1), default=None, help="Show only the top N.")
 @_analysis_options
-def report(loader, path, output, pdf, paper, before, top, seed, config, overrides):
+def report(loader, path, output, pdf, paper, before, top, seed, config, overrides, private):
     """Write the analysis as one self-contained HTML report (and a PDF with --pdf)."""
     from .analysis import analyze as run_analysis
     from .htmlreport import to_html
@@ -814,14 +895,14 @@ def report(loader, path, output, pdf, paper, before, top, seed, config, override
     thresholds = _thresholds_or_fail(config, overrides)
     with Progress() as progress:
         progress("loading and validating")
-        org = _load_or_exit(loader, False)
+        org = private(_load_or_exit(loader, False))
         result = run_analysis(org, thresholds=thresholds, seed=seed, progress=progress)
         comparison = None
         if before is not None:
             from .compare import compare
 
             progress("comparing with the earlier snapshot")
-            old = _load_or_exit(_same_options(loader, before), False)
+            old = private(_load_or_exit(_same_options(loader, before), False))
             comparison = compare(
                 old,
                 org,
@@ -855,7 +936,7 @@ def report(loader, path, output, pdf, paper, before, top, seed, config, override
     help="Output format (default: from OUT's suffix).",
 )
 @_analysis_options
-def export(loader, path, out, fmt, seed, config, overrides):
+def export(loader, path, out, fmt, seed, config, overrides, private):
     """Write the organization and its analysis for Gephi, yEd, Cytoscape or Excel."""
     from .analysis import analyze as run_analysis
     from .export import FORMATS, annotated_graph, workbook_tables
@@ -870,7 +951,7 @@ def export(loader, path, out, fmt, seed, config, overrides):
     thresholds = _thresholds_or_fail(config, overrides)
     with Progress() as progress:
         progress("loading and validating")
-        org = _load_or_exit(loader, False)
+        org = private(_load_or_exit(loader, False))
         result = run_analysis(org, thresholds=thresholds, seed=seed, progress=progress)
         progress(f"writing {fmt}")
         if fmt == "xlsx":
@@ -913,7 +994,7 @@ def _periods(path):
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write it here.")
 @_analysis_options
-def compare(loader, path, others, fmt, permutations, output, seed, config, overrides):
+def compare(loader, path, others, fmt, permutations, output, seed, config, overrides, private):
     """What changed between snapshots: BEFORE AFTER, or three or more for a trend."""
     from . import compare as cmp
 
@@ -928,7 +1009,7 @@ def compare(loader, path, others, fmt, permutations, output, seed, config, overr
         orgs = []
         for p in paths:
             progress(f"loading {p}")
-            orgs.append(_load_or_exit(_same_options(loader, p), fmt == "json"))
+            orgs.append(private(_load_or_exit(_same_options(loader, p), fmt == "json")))
         progress("analysing and comparing")
         if len(orgs) == 2:
             result = cmp.compare(

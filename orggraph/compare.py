@@ -22,7 +22,9 @@ plain data:
 one value per period.
 
 Every number comes from :func:`orggraph.analysis.analyze` of each snapshot; nothing here
-recomputes an analysis table. The renderers :func:`to_text`, :func:`to_markdown` and
+recomputes an analysis table. Privacy: no figure of a group under the minimum group size
+(before or after) is reported (:func:`suppress_comparison`); the result says what was
+suppressed and why. The renderers :func:`to_text`, :func:`to_markdown` and
 :func:`to_json` print the result.
 """
 
@@ -33,6 +35,7 @@ import math
 
 import numpy as np
 
+from . import privacy
 from .analysis import KINDS, analyze
 from .analysis.silos import communities as find_communities
 from .analysis.silos import holm
@@ -51,6 +54,7 @@ __all__ = [
     "to_markdown",
     "trend_text",
     "trend_markdown",
+    "suppress_comparison",
     "SCHEMA",
 ]
 
@@ -567,6 +571,7 @@ def compare(
     permutations=9999,
     community_runs=COMMUNITY_RUNS,
     thresholds=None,
+    min_group_size=None,
 ) -> dict:
     """What changed between two snapshots of an organization.
 
@@ -585,6 +590,10 @@ def compare(
         Shuffles of the per-department test (:func:`share_change_test`).
     community_runs : int
         Leiden re-runs per snapshot that give the chance level of community change.
+    min_group_size : int, optional
+        Figures of departments under this many people in either snapshot are suppressed
+        (:func:`suppress_comparison`); default the organizations' own
+        (:func:`orggraph.privacy.min_group_size_of`, 5 for a plain organization).
 
     Returns
     -------
@@ -617,7 +626,7 @@ def compare(
             "findings": len(a.findings),
         }
 
-    return {
+    c = {
         "schema": SCHEMA,
         "seed": seed,
         "before": side(labels[0], before, ab),
@@ -630,6 +639,100 @@ def compare(
         "communities": _communities(before, after, ab, aa, seed=seed, runs=community_runs),
         "bottlenecks": _bottlenecks(before, after, ab, aa),
     }
+    k = _k(min_group_size, before, after)
+    return suppress_comparison(c, [before, after], k=k)
+
+
+def _k(min_group_size, *orgs) -> int:
+    if min_group_size is not None:
+        return min_group_size
+    return max(privacy.min_group_size_of(o) for o in orgs)
+
+
+def _hides(r, small, *cols) -> bool:
+    return any(r.get(c) in small for c in cols)
+
+
+def suppress_comparison(c: dict, orgs, *, k=privacy.MIN_GROUP_SIZE) -> dict:
+    """A comparison (:func:`compare`) with nothing about a group under ``k`` people.
+
+    A department under ``k`` people in any of ``orgs`` (the snapshots) is a small group;
+    so is every team inside it (:func:`orggraph.privacy.small_units`). Its department
+    row keeps its id and name, ``suppressed`` True and every figure None; findings about
+    a small group are left out (counted); tie, handoff, change and bottleneck rows with a
+    small group's unit at one end are left out (counted; a person's own rows stay).
+    ``c["privacy"]`` says what was suppressed and why (``note``). ``c`` is not changed.
+
+    Examples
+    --------
+    >>> from orggraph.analysis._examples import two_departments
+    >>> org = two_departments()
+    >>> out = compare(org, org, permutations=99, community_runs=1, min_group_size=2)
+    >>> [(r["department"], r["suppressed"], r["members_after"])
+    ...  for r in out["departments"]["rows"] if r["department"] == "b"]
+    [('b', True, None)]
+    >>> out["privacy"]["suppressed_names"]
+    ['B']
+    """
+    import copy
+
+    privacy._check_k(k)
+    small, depts, names = set(), set(), {}
+    for o in orgs:
+        small |= privacy.small_units(o, k=k)
+        depts |= privacy.small_groups(privacy.group_sizes(o), k=k)
+        names.update({d: o.names.get(d, d) for d in depts if d in o.names})
+    out = copy.deepcopy(c)
+    d = out["departments"]
+    for r in d["rows"]:
+        hide = r["department"] in depts
+        r["suppressed"] = hide
+        if hide:
+            for key in list(r):
+                if key not in ("department", "name", "suppressed"):
+                    r[key] = None
+            r["changed_beyond_chance"] = False
+            r["silo_before"] = r["silo_after"] = False
+    counts = {}
+    f = out["findings"]
+    for label in ("appeared", "resolved", "persisted"):
+        kept = [r for r in f[label] if not privacy.about_groups(r["kind"], r["subjects"], small)]
+        counts[f"findings_{label}"] = len(f[label]) - len(kept)
+        f[label] = kept
+    t, h = out["ties"], out["handoffs"]
+    for label, block, rows in (
+        ("ties", t, ("added", "removed")),
+        ("handoffs", h, ("added", "removed")),
+    ):
+        for x in rows:
+            kept = [r for r in block[x] if not _hides(r, small, "provider", "customer")]
+            counts[f"{label}_{x}"] = len(block[x]) - len(kept)
+            block[x] = kept
+    for ch in (t["weight"], h["closeness"], h["satisfaction"]):
+        ch["largest"] = [r for r in ch["largest"] if not _hides(r, small, "provider", "customer")]
+    b = out["bottlenecks"]
+    out["bottlenecks"] = [r for r in b if r["unit"] not in small]
+    counts["bottlenecks"] = len(b) - len(out["bottlenecks"])
+    listed = [str(names.get(x, x)) for x in sorted(depts)]
+    note = ""
+    if depts:
+        word = "department" if len(depts) == 1 else "departments"
+        note = (
+            f"Figures of {len(depts)} {word} with fewer than {k} people before or after are "
+            f"suppressed (minimum group size {k}): {', '.join(listed)}."
+        )
+        left = sum(counts.values())
+        if left:
+            them = "them" if len(depts) > 1 else "it"
+            note += f" {left} row{'s' if left != 1 else ''} about {them} left out."
+    out["privacy"] = {
+        "min_group_size": k,
+        "suppressed": sorted(depts),
+        "suppressed_names": listed,
+        "left_out": {x: n for x, n in counts.items() if n},
+        "note": note,
+    }
+    return out
 
 
 def to_dict(comparison) -> dict:
@@ -642,7 +745,9 @@ def to_json(comparison) -> str:
 
 
 # -------------------------------------------------------------------- trend
-def trend(orgs, *, analyses=None, labels=None, seed=0, thresholds=None) -> dict:
+def trend(
+    orgs, *, analyses=None, labels=None, seed=0, thresholds=None, min_group_size=None
+) -> dict:
     """Per department and per finding, one value per snapshot (three or more periods).
 
     Parameters
@@ -659,7 +764,10 @@ def trend(orgs, *, analyses=None, labels=None, seed=0, thresholds=None) -> dict:
         ``steps`` (between consecutive periods: units joined, left, moved, ties added and
         removed, findings appeared and resolved); ``departments`` (per department:
         ``members``, ``internal_share``, ``coleman``, ``excess`` and ``silo`` per period);
-        ``findings`` (per finding key: score per period, None where absent).
+        ``findings`` (per finding key: score per period, None where absent);
+        ``privacy``: departments under ``min_group_size`` people in any period (default
+        as :func:`compare`) keep only their name and ``suppressed``, findings about them
+        are left out, and ``note`` says so.
     """
     orgs = list(orgs)
     labels = list(labels or [f"period {i + 1}" for i in range(len(orgs))])
@@ -734,6 +842,27 @@ def trend(orgs, *, analyses=None, labels=None, seed=0, thresholds=None) -> dict:
             }
         )
     finding_rows.sort(key=lambda r: (-sum(s is not None for s in r["scores"]), r["kind"]))
+    k = _k(min_group_size, *orgs)
+    small, depts, dnames = set(), set(), {}
+    for o in orgs:
+        small |= privacy.small_units(o, k=k)
+        depts |= privacy.small_groups(privacy.group_sizes(o), k=k)
+    for r in dept_rows:
+        r["suppressed"] = r["department"] in depts
+        if r["suppressed"]:
+            dnames[r["department"]] = r["name"]
+            for col in ("members", "internal_share", "coleman", "excess", "silo"):
+                r[col] = [None] * len(orgs)
+    hidden = [r for r in finding_rows if privacy.about_groups(r["kind"], r["subjects"], small)]
+    finding_rows = [r for r in finding_rows if r not in hidden]
+    listed = [str(dnames.get(d, d)) for d in sorted(depts)]
+    note = (
+        f"Figures of departments with fewer than {k} people in any period are suppressed "
+        f"(minimum group size {k}): {', '.join(listed)}."
+        + (f" {len(hidden)} finding(s) about them left out." if hidden else "")
+        if depts
+        else ""
+    )
     return {
         "schema": SCHEMA,
         "seed": seed,
@@ -742,6 +871,13 @@ def trend(orgs, *, analyses=None, labels=None, seed=0, thresholds=None) -> dict:
         "steps": steps,
         "departments": dept_rows,
         "findings": finding_rows,
+        "privacy": {
+            "min_group_size": k,
+            "suppressed": sorted(depts),
+            "suppressed_names": listed,
+            "findings_left_out": len(hidden),
+            "note": note,
+        },
     }
 
 
@@ -799,6 +935,9 @@ def _lines(c, md=False) -> list[str]:
         f"{_n(a['handoffs'], 'handoff')}, {_n(a['findings'], 'finding')}.",
         "",
     ]
+    note = c.get("privacy", {}).get("note")
+    if note:
+        out += [f"Privacy: {esc(note)}", ""]
     u = c["units"]
     out += [
         f"{h}Units",
@@ -897,7 +1036,15 @@ def _lines(c, md=False) -> list[str]:
             f"  {'department':<24} {'people':>9} {'inside':>11} {'Coleman':>13} "
             f"{'excess':>7} {'p Holm':>7}  silo"
         )
+    k = c.get("privacy", {}).get("min_group_size")
     for r in d["rows"]:
+        if r.get("suppressed"):  # PRIVACY: fewer people than the minimum group size
+            why = f"suppressed: fewer than {k} people"
+            if md:
+                out.append(f"| {esc(r['name'])} | {why} |" + " |" * 7)
+            else:
+                out.append(f"  {r['name'][:24]:<24} ({why})")
+            continue
         people = f"{r['members_before'] or 0}->{r['members_after'] or 0}"
         silo = silo_status(r)
         p = p_value_text(r)
@@ -1038,13 +1185,20 @@ def _trend_lines(t, md=False) -> list[str]:
         ["department", *periods],
         [
             [esc(r["name"])]
-            + [
-                f"{_pct(s)} ({_signed(c)})" + (" silo" if silo else "")
-                for s, c, silo in zip(r["internal_share"], r["coleman"], r["silo"], strict=True)
-            ]
+            + (
+                ["suppressed"] * len(periods)
+                if r.get("suppressed")
+                else [
+                    f"{_pct(s)} ({_signed(c)})" + (" silo" if silo else "")
+                    for s, c, silo in zip(r["internal_share"], r["coleman"], r["silo"], strict=True)
+                ]
+            )
             for r in t["departments"]
         ],
     )
+    note = t.get("privacy", {}).get("note")
+    if note:
+        out += ["", f"Privacy: {esc(note)}"]
     out += ["", ("## " if md else "") + "Findings: score per period (- absent)", ""]
     out += table(
         ["finding", *periods],

@@ -18,6 +18,13 @@ Pure functions of an organization and its analysis; the files are written by
 
 Missing values are left out of the graph (GraphML and GEXF have no null), never written
 as text.
+
+Privacy: both read the analysis through :func:`orggraph.privacy.suppress_analysis` with the
+minimum group size (``min_group_size``, default the organization's own: 5 for a plain
+one). A department under it keeps its name and ``suppressed`` = True (the workbook's
+``departments`` sheet also says why in ``privacy``) and no figure; its and its teams'
+nodes carry no headcount or centrality; findings about it are left out; the ``about``
+sheet and the graph's ``privacy`` attribute say what was suppressed and why.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from dataclasses import asdict
 import networkx as nx
 import pandas as pd
 
+from . import privacy
 from .analysis import KINDS
 
 __all__ = ["annotated_graph", "workbook_tables", "finding_flags", "FORMATS", "SHEETS"]
@@ -168,9 +176,15 @@ def finding_flags(org, analysis) -> tuple[dict, dict]:
 
 
 def _unit_table(org, analysis) -> pd.DataFrame:
-    """Units with their analysis columns, indexed by id."""
+    """Units with their analysis columns, indexed by id (``analysis`` already suppressed)."""
     u = org.units.set_index("id", drop=False)
     out = u.copy()
+    small = privacy.small_units(org, k=analysis.tables["privacy"]["min_group_size"])
+    hide = out.index.isin(small)
+    for col in privacy.SIZE_COLUMNS:  # a department-level map's headcount of a small group
+        if col in out and hide.any():
+            out[col] = out[col].astype(object).where(~hide, None)
+    out["suppressed"] = hide
     names = org.names
     out["department_name"] = [names.get(d, d) for d in out["department"]]
     c = analysis.tables["centrality"].drop(columns=["name", "kind", "department"])
@@ -246,11 +260,18 @@ def _column_values(series):
     return out
 
 
-def annotated_graph(org, analysis) -> nx.MultiDiGraph:
+def _private(org, analysis, min_group_size):
+    k = privacy.min_group_size_of(org) if min_group_size is None else min_group_size
+    return privacy.suppress_analysis(analysis, org, k=k)
+
+
+def annotated_graph(org, analysis, *, min_group_size=None) -> nx.MultiDiGraph:
     """The organization as a MultiDiGraph with the analysis on its nodes and edges.
 
     One node per unit (every unit, also those without handoffs), one edge per handoff,
-    keyed by its deliverable. Attributes with no value are left out.
+    keyed by its deliverable. Attributes with no value are left out. Groups under
+    ``min_group_size`` people: ``suppressed`` True and no figure (see the module notes);
+    the graph's ``privacy`` attribute says what was suppressed and why.
 
     Examples
     --------
@@ -261,9 +282,14 @@ def annotated_graph(org, analysis) -> nx.MultiDiGraph:
     >>> g.number_of_nodes() == len(org.units), g.number_of_edges() == len(org.handoffs)
     (True, True)
     """
+    analysis = _private(org, analysis, min_group_size)
     units = _unit_table(org, analysis)
     hand = _handoff_table(org, analysis)
     g = nx.MultiDiGraph(name=org.name)
+    p = privacy.privacy_summary(analysis)
+    g.graph["min_group_size"] = p["min_group_size"]
+    if p.get("note"):
+        g.graph["privacy"] = p["note"]
     cols = {c: _column_values(units[c]) for c in units.columns if c != "id"}
     for i, u in enumerate(units.index):
         attrs = {c: vals[i] for c, vals in cols.items() if vals[i] is not None}
@@ -317,14 +343,18 @@ def _findings_sheet(org, analysis) -> pd.DataFrame:
     )
 
 
-def workbook_tables(org, analysis) -> dict[str, pd.DataFrame]:
+def workbook_tables(org, analysis, *, min_group_size=None) -> dict[str, pd.DataFrame]:
     """The workbook's sheets: findings, people (unit metrics), departments, handoffs, about.
 
     ``people`` holds every unit that takes part in a handoff (the actors of the
     analysis), with its centrality, community, key-person risk and finding flags.
+    A department under ``min_group_size`` people keeps only its id, name,
+    ``suppressed`` = True and, in ``privacy``, why; ``about`` lists the minimum group
+    size and what was suppressed.
     """
     from . import __version__
 
+    analysis = _private(org, analysis, min_group_size)
     units = _unit_table(org, analysis)
     actors = analysis.tables["centrality"].index
     people = units.loc[units.index.isin(actors)].reset_index(drop=True)
@@ -338,9 +368,19 @@ def workbook_tables(org, analysis) -> dict[str, pd.DataFrame]:
     sat = analysis.tables.get("internal_satisfaction")
     if sat is not None and not sat.empty:
         s = sat.set_index("department").drop(columns=["name"])
+        s = s.rename(columns={"suppressed": "satisfaction_suppressed"})
         ei = ei.join(s, how="left")
     silos = {f.subjects[0] for f in analysis.findings if f.kind == "silo"}
     ei["silo"] = [d in silos for d in ei.index]
+    p = privacy.privacy_summary(analysis)
+    # A suppressed row is shown as suppressed, with why, last: never silently blank.
+    small = ei.pop("suppressed").fillna(False).astype(bool).to_numpy()
+    ei["silo"] = ei["silo"].astype(object).where(~small, None)
+    ei["suppressed"] = small
+    ei["privacy"] = [
+        f"{privacy.SUPPRESSED}: fewer than {p['min_group_size']} people" if x else None
+        for x in small
+    ]
     hand = _handoff_table(org, analysis).drop(columns=[f"finding_{k}" for k in KINDS])
     about = [
         ("organization", org.name),
@@ -350,6 +390,11 @@ def workbook_tables(org, analysis) -> dict[str, pd.DataFrame]:
         ("handoffs", len(org.handoffs)),
         ("deliveries", len(org.deliveries)),
         ("findings", len(analysis.findings)),
+        ("minimum group size", p["min_group_size"]),
+        ("groups suppressed", ", ".join(p["suppressed_names"]) or "none"),
+        ("findings suppressed", p["findings_suppressed"]),
+        ("privacy", p["note"] or "nothing suppressed"),
+        ("pseudonymized", bool(getattr(org, "pseudonymized", False))),
     ] + [(f"threshold {k}", v) for k, v in asdict(analysis.thresholds).items()]
     return {
         "findings": _findings_sheet(org, analysis),

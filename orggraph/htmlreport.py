@@ -25,7 +25,7 @@ from dataclasses import asdict
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from . import report
+from . import privacy, report
 from .compare import p_value_text, silo_status
 from .figures import (
     MAP_LEGEND,
@@ -602,7 +602,14 @@ def _compare(c) -> str:
         )
     d = c["departments"]
     rows = []
+    k = c.get("privacy", {}).get("min_group_size")
     for r in d["rows"]:
+        if r.get("suppressed"):  # PRIVACY: fewer people than the minimum group size
+            rows.append(
+                f"<tr><td>{e(r['name'])}</td><td colspan=6 class=note>suppressed: fewer than "
+                f"{k} people before or after</td></tr>"
+            )
+            continue
         silo = silo_status(r)
         rows.append(
             f"<tr><td>{e(r['name'])}</td><td class=num>{r['members_before'] or 0} → "
@@ -623,6 +630,8 @@ def _compare(c) -> str:
         f"shuffles, seed {d['test']['seed']}. * changed beyond chance. "
         f"{e(d['test']['caveat'])}.</p>"
     )
+    if c.get("privacy", {}).get("note"):
+        out.append(f'<p class="note">Privacy: {e(c["privacy"]["note"])}</p>')
     cm = c["communities"]
     out.append(
         f"<p>Communities: {cm['before']['count']} → {cm['after']['count']}; before vs after "
@@ -817,8 +826,18 @@ def _methods(org, analysis, d) -> str:
         "<li>Communities (Leiden) and permutation tests are seeded "
         f"(seed {analysis.seed}); another seed can move borderline results.</li>"
         f"<li>Privacy: internal satisfaction of departments rated by fewer than "
-        f"{t.min_raters} units is suppressed. The report names individuals (bottlenecks, "
-        "key-person risks): share it accordingly.</li>" + est + "</ul>"
+        f"{t.min_raters} units is suppressed; no figure of a group of fewer than "
+        f"{d['privacy']['min_group_size']} people is shown (minimum group size)"
+        + (f": {e(d['privacy']['note'])}" if d["privacy"].get("note") else "")
+        + (
+            ". Names and ids are pseudonyms (keyed hashes)."
+            if d["privacy"].get("pseudonymized")
+            else ". The report names individuals (bottlenecks, key-person risks): share it "
+            "accordingly."
+        )
+        + "</li>"
+        + est
+        + "</ul>"
         "<p class=note>References: Coleman (1958); Krackhardt & Stern (1988); Newman (2003); "
         "Holm (1979); Freeman (1977); Brandes (2001); Burt (1992); Gould & Fernandez (1989); "
         "Iglewicz & Hoaglin (1993); Tarjan (1974); Cross & Parker (2004); Traag, Waltman & "
@@ -834,6 +853,7 @@ def to_html(
     paper=None,
     top=None,
     generated=None,
+    min_group_size=None,
 ) -> str:
     """The analysis as one self-contained HTML document.
 
@@ -852,6 +872,11 @@ def to_html(
         Show only the top findings (all by default).
     generated : str, optional
         The date printed on the cover (default: today, UTC).
+    min_group_size : int, optional
+        No figure of a group under this many people is shown: not in a table, the
+        matrix, the map or a finding (:func:`orggraph.privacy.suppress_analysis`); the
+        methods section says what was suppressed and why. Default: the organization's
+        own (:func:`orggraph.privacy.min_group_size_of`, 5 for a plain organization).
 
     Returns
     -------
@@ -862,7 +887,13 @@ def to_html(
         raise ValueError(f"paper must be one of {', '.join(PAPERS)}")
     from . import __version__
 
-    d = report.to_dict(analysis, org, top=top)
+    # PRIVACY: every section reads the suppressed analysis and an organization that carries
+    # its minimum group size (the matrix and the map suppress by it).
+    k = privacy.min_group_size_of(org) if min_group_size is None else min_group_size
+    if privacy.min_group_size_of(org, None) != k:
+        org = privacy.private_org(org, k=k)
+    analysis = privacy.suppress_analysis(analysis, org, k=k)
+    d = report.to_dict(analysis, org, top=top, min_group_size=k)
     width = None
     if paper:
         _, mm = PAPERS[paper]

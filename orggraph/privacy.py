@@ -20,22 +20,35 @@ with no people (a Viva group-to-group query), the ``headcount`` or
 unknown and nothing is suppressed (a department-level map holds no
 person-level data).
 
-The analysis functions stay as they are; outputs (the report, the web view,
-exports) pass their tables through :func:`suppress_departments`,
-:func:`suppress_matrix` and :func:`suppress_satisfaction` and say what was
-left out with :func:`suppression_note`.
+The analysis functions stay as they are; outputs (the reports, the exports, the
+comparison and the web view) read an analysis passed through
+:func:`suppress_analysis` (department and satisfaction rows of small groups
+blank and flagged, findings about them left out and counted, their group units'
+rows dropped) and say what was left out with :func:`suppression_note`.
+
+**One organization for every output.** :func:`private_org` turns an
+organization into a :class:`PrivateOrganization` that carries its minimum
+group size (and, with a pseudonymizer, has every person's id and name replaced
+by the pseudonym, undocumented columns dropped and the roles and locations of
+people in small groups blanked). The command line analyses that organization,
+so no original name reaches any output, and the same key gives the same
+pseudonyms as ``orggraph ingest --pseudonymize`` and ``orggraph serve
+--privacy-key``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import secrets
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
 from .exceptions import OrgGraphError
+from .model import Organization
 
 __all__ = [
     "MIN_GROUP_SIZE",
@@ -47,6 +60,15 @@ __all__ = [
     "suppress_matrix",
     "suppress_satisfaction",
     "suppression_note",
+    "PrivateOrganization",
+    "private_org",
+    "is_private",
+    "min_group_size_of",
+    "small_units",
+    "about_groups",
+    "suppress_analysis",
+    "privacy_summary",
+    "SUPPRESSED",
 ]
 
 #: The default minimum group size (Viva Insights' default too).
@@ -54,6 +76,8 @@ MIN_GROUP_SIZE = 5
 #: Columns of a department's unit row that may hold its size (department-level maps).
 SIZE_COLUMNS = ("headcount", "group_size")
 _KEY_BYTES = 32
+#: What a suppressed cell shows.
+SUPPRESSED = "suppressed"
 
 
 def new_key() -> bytes:
@@ -273,3 +297,284 @@ def suppression_note(sizes: pd.Series, names=None, *, k: int = MIN_GROUP_SIZE) -
         f"Figures for {len(small)} {word} of fewer than {k} people are suppressed "
         f"(minimum group size {k}): {listed}."
     )
+
+
+# ------------------------------------------------------- private organizations
+#: Unit columns kept when people are pseudonymized; any other column may hold a name, an
+#: e-mail or a number that identifies a person, and is dropped.
+UNIT_COLUMNS = (
+    "id",
+    "name",
+    "kind",
+    "parent",
+    "manager",
+    "role",
+    "location",
+    "level",
+    "department",
+    "headcount",
+    "group_size",
+)
+HANDOFF_COLUMNS = (
+    "provider",
+    "customer",
+    "deliverable",
+    "closeness",
+    "frequency",
+    "importance",
+    "satisfaction",
+    "sla_days",
+    "provider_closeness",
+    "customer_closeness",
+    "per_month",
+    "weight",
+    "distance",
+)
+DELIVERY_COLUMNS = ("provider", "customer", "deliverable", "requested", "delivered", "lead_days")
+#: Unit columns blanked for everyone in a group under the minimum size (pseudonymized only):
+#: a role or a location held by one of three people names that person.
+IDENTIFYING = ("role", "location", "level")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class PrivateOrganization(Organization):
+    """An organization shown under the privacy rules: figures of groups under
+    ``min_group_size`` people suppressed in every output; ``pseudonymized`` when its
+    people's ids and names are keyed pseudonyms."""
+
+    min_group_size: int = MIN_GROUP_SIZE
+    pseudonymized: bool = False
+
+
+def is_private(org) -> bool:
+    """Whether ``org`` is shown under the privacy rules (:func:`private_org`)."""
+    return isinstance(org, PrivateOrganization)
+
+
+def min_group_size_of(org, default=MIN_GROUP_SIZE):
+    """The minimum group size ``org`` is shown with; ``default`` for a plain organization."""
+    return org.min_group_size if is_private(org) else default
+
+
+def private_org(org, pseudonymizer=None, *, k=MIN_GROUP_SIZE) -> PrivateOrganization:
+    """``org`` under the privacy rules: minimum group size ``k``, pseudonyms if asked.
+
+    Parameters
+    ----------
+    org : Organization
+    pseudonymizer : callable, optional
+        id -> pseudonym (:class:`Pseudonymizer`); also becomes the person's name. Without
+        one, names, columns and warnings are kept as they are.
+    k : int
+        The minimum group size every output applies.
+
+    Returns
+    -------
+    PrivateOrganization
+        Same structure, handoffs and deliveries. With a pseudonymizer: person ids, names
+        and manager ids pseudonymized; undocumented columns dropped; roles, locations and
+        levels of the units of groups under ``k`` people blank; no load warnings (they
+        quote names).
+
+    Examples
+    --------
+    >>> from orggraph.analysis._examples import two_departments
+    >>> org = private_org(two_departments(), lambda x: "P-" + x.upper(), k=2)
+    >>> sorted(org.units.loc[org.units["kind"] == "person", "name"])
+    ['P-A1', 'P-A2', 'P-B1']
+    >>> org.min_group_size, org.pseudonymized
+    (2, True)
+    """
+    _check_k(k)
+    if pseudonymizer is None:
+        return PrivateOrganization(
+            org.units,
+            org.handoffs,
+            org.deliveries,
+            name=org.name,
+            warnings=org.warnings,
+            min_group_size=k,
+            pseudonymized=is_private(org) and org.pseudonymized,
+        )
+    u = org.units
+    people = u.loc[u["kind"] == "person", "id"]
+    mapping = dict(zip(people, map(pseudonymizer, people), strict=True))
+
+    def ids(col: pd.Series) -> pd.Series:
+        return col.map(lambda v: mapping.get(v, v))
+
+    units = u[[c for c in u.columns if c in UNIT_COLUMNS]].copy()
+    is_person = units["kind"] == "person"
+    units["name"] = units["name"].where(~is_person, units["id"].map(mapping))
+    small = units["department"].isin(small_groups(group_sizes(org), k=k))
+    for c in IDENTIFYING:
+        if c in units:
+            units[c] = units[c].astype(object).where(~small, "")
+    for c in ("id", "parent", "manager"):
+        if c in units:
+            units[c] = ids(units[c])
+    if "manager" in units:  # a manager who is not a listed person: no name to show
+        units["manager"] = units["manager"].where(
+            units["manager"].isin(set(mapping.values()) | set(u["id"])), ""
+        )
+    h = org.handoffs
+    handoffs = h[[c for c in h.columns if c in HANDOFF_COLUMNS]].copy()
+    d = org.deliveries
+    deliveries = d[[c for c in d.columns if c in DELIVERY_COLUMNS]].copy()
+    for t in (handoffs, deliveries):
+        t["provider"] = ids(t["provider"])
+        t["customer"] = ids(t["customer"])
+    return PrivateOrganization(
+        units.reset_index(drop=True),
+        handoffs.reset_index(drop=True),
+        deliveries.reset_index(drop=True),
+        name=org.name,
+        warnings=(),
+        min_group_size=k,
+        pseudonymized=True,
+    )
+
+
+def small_units(org, *, k=MIN_GROUP_SIZE) -> set:
+    """Ids of the group units whose figures are suppressed: each department under ``k``
+    people and every team or sub-department inside it (a part of a small group is
+    smaller still). People are not in it: a person's own figures are no group's.
+
+    Examples
+    --------
+    >>> from orggraph.analysis._examples import two_departments
+    >>> sorted(small_units(two_departments(), k=2))
+    ['b']
+    """
+    small = small_groups(group_sizes(org), k=k)
+    if not small:
+        return set()
+    u = org.units
+    inside = u[(u["kind"] != "person") & u["department"].isin(small)]
+    return set(inside["id"]) | small
+
+
+def _touches(values, small) -> np.ndarray:
+    return np.asarray([v in small for v in values], dtype=bool)
+
+
+def about_groups(kind, subjects, small) -> bool:
+    """Whether a finding of ``kind`` about ``subjects`` is about one of the ``small`` groups.
+    ``blocks`` is about the whole organization (its subjects are every department): never.
+    """
+    return kind != "blocks" and bool(set(subjects) & small)
+
+
+def suppress_analysis(analysis, org, *, k=None):
+    """``analysis`` as every output may show it: nothing about a group under ``k`` people.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        From :func:`orggraph.analysis.analyze` of ``org``.
+    org : Organization
+    k : int, optional
+        The minimum group size; default :func:`min_group_size_of` ``org``.
+
+    Returns
+    -------
+    Analysis
+        A copy in which the ``ei_index`` and ``internal_satisfaction`` rows of small
+        departments are blank and ``suppressed``; findings and near misses about a small
+        group (any subject in :func:`small_units`) are left out and ``totals`` lowered to
+        match; the rows of small groups' units in ``centrality`` and ``key_person_risk``,
+        and of their handoffs in ``handoff_criticality`` and ``capability``, and promises
+        that start or end at one, are dropped (``blocks``, about the whole organization,
+        stays: :func:`about_groups`). ``tables["privacy"]`` says what was
+        suppressed (:func:`privacy_summary`). Applying it twice changes nothing more.
+
+    Examples
+    --------
+    >>> from orggraph.analysis import analyze
+    >>> from orggraph.analysis._examples import two_departments
+    >>> org = two_departments()
+    >>> a = suppress_analysis(analyze(org, seed=0), org, k=2)
+    >>> bool(a.tables["ei_index"].loc["b", "suppressed"]), a.tables["privacy"]["suppressed"]
+    (True, ['b'])
+    """
+    k = min_group_size_of(org) if k is None else k
+    _check_k(k)
+    done = analysis.tables.get("privacy")
+    if done is not None and done["min_group_size"] == k:
+        return analysis
+    sizes = group_sizes(org)
+    small = small_units(org, k=k)
+    depts = sorted(small_groups(sizes, k=k))
+    tables = dict(analysis.tables)
+    if "ei_index" in tables:
+        ei = suppress_departments(tables["ei_index"], sizes, k=k)
+        ei.attrs = dict(tables["ei_index"].attrs)
+        tables["ei_index"] = ei
+    sat = tables.get("internal_satisfaction")
+    if sat is not None and not sat.empty:
+        tables["internal_satisfaction"] = suppress_satisfaction(sat, sizes, k=k)
+    dropped = {}
+    for name in ("centrality", "key_person_risk"):
+        t = tables.get(name)
+        if t is not None and len(t) and small:
+            hide = _touches(t.index, small)
+            dropped[name] = int(hide.sum())
+            tables[name] = t[~hide]
+    for name in ("handoff_criticality", "capability"):
+        t = tables.get(name)
+        if t is not None and len(t) and small and {"provider", "customer"} <= set(t.columns):
+            hide = _touches(t["provider"], small) | _touches(t["customer"], small)
+            dropped[name] = int(hide.sum())
+            tables[name] = t[~hide]
+    promises = tables.get("promises")
+    if promises and small:
+        tables["promises"] = {
+            key: sim for key, sim in promises.items() if not (set(key[:2]) & small)
+        }
+        dropped["promises"] = len(promises) - len(tables["promises"])
+
+    def about_small(f):
+        return about_groups(f.kind, f.subjects, small)
+
+    findings = tuple(f for f in analysis.findings if not about_small(f))
+    near = tuple(f for f in analysis.near_misses if not about_small(f))
+    hidden = [f for f in analysis.findings if about_small(f)]
+    totals = {kind: dict(t) for kind, t in analysis.totals.items()}
+    for f in hidden:
+        t = totals.get(f.kind)
+        if t:
+            t["found"] = max(0, t.get("found", 0) - 1)
+            t["shown"] = max(0, t.get("shown", 0) - 1)
+    names = org.names
+    tables["privacy"] = {
+        "min_group_size": k,
+        "suppressed": depts,
+        "suppressed_names": [str(names.get(d, d)) for d in depts],
+        "findings_suppressed": len(hidden),
+        "near_misses_suppressed": len(analysis.near_misses) - len(near),
+        "rows_dropped": dropped,
+        "note": suppression_note(sizes, names, k=k),
+    }
+    return dataclasses.replace(
+        analysis,
+        findings=findings,
+        near_misses=near,
+        totals=totals,
+        tables=MappingProxyType(tables),
+    )
+
+
+def privacy_summary(analysis) -> dict:
+    """What :func:`suppress_analysis` left out, as JSON-ready data, with one sentence
+    (``note``) that says what and why (empty when nothing was)."""
+    p = dict(analysis.tables.get("privacy") or {})
+    if not p:
+        return {}
+    note = p.get("note", "")
+    if p.get("findings_suppressed"):
+        n = p["findings_suppressed"]
+        them = "them" if len(p["suppressed"]) > 1 else "it"
+        note += f" {n} finding{'s' if n != 1 else ''} about {them} {'are' if n != 1 else 'is'}"
+        note += " not shown."
+    p["note"] = note.strip()
+    return p

@@ -17,7 +17,11 @@ from .safety import escape_markdown
 __all__ = ["to_dict", "to_json", "to_text", "to_markdown", "SCHEMA"]
 
 SCHEMA = 2
-_SMALL = f"fewer than {privacy.MIN_GROUP_SIZE} people"  # PRIVACY: why a department row is blank
+
+
+def _small(d) -> str:
+    """PRIVACY: why a department row is blank."""
+    return f"fewer than {d['privacy']['min_group_size']} people"
 
 
 def _num(v):
@@ -88,16 +92,22 @@ def _promise_lines(p) -> list[str]:
     return lines
 
 
-def to_dict(analysis, org, *, top=None) -> dict:
-    """The analysis as plain JSON-ready data."""
+def to_dict(analysis, org, *, top=None, min_group_size=None) -> dict:
+    """The analysis as plain JSON-ready data.
+
+    PRIVACY: nothing about a group under ``min_group_size`` people (default the
+    organization's own, :func:`orggraph.privacy.min_group_size_of`: 5 for a plain one) is
+    shown: :func:`orggraph.privacy.suppress_analysis` blanks and flags their department and
+    satisfaction rows and leaves out the findings about them; ``privacy`` says what was
+    suppressed and why.
+    """
     from . import __version__
 
+    k = privacy.min_group_size_of(org) if min_group_size is None else min_group_size
+    analysis = privacy.suppress_analysis(analysis, org, k=k)
     names = _names(org.units)
     findings = analysis.findings[:top] if top else analysis.findings
     ei = analysis.tables["ei_index"]
-    # PRIVACY (orggraph.privacy): figures of a department with fewer than MIN_GROUP_SIZE people
-    # are blanked (suppressed=True) before any output shows the department table.
-    ei = privacy.suppress_departments(ei, privacy.group_sizes(org))
     c = analysis.tables["centrality"]
     comm = analysis.communities
     return {
@@ -163,11 +173,16 @@ def to_dict(analysis, org, *, top=None) -> dict:
         ],
         "estimates": analysis.estimates,
         "timings_s": {k: round(v, 4) for k, v in analysis.timings.items()},
+        "privacy": {
+            **privacy.privacy_summary(analysis),
+            "pseudonymized": bool(getattr(org, "pseudonymized", False)),
+        },
     }
 
 
-def to_json(analysis, org, *, top=None) -> str:
-    return json.dumps(to_dict(analysis, org, top=top), indent=1, ensure_ascii=False)
+def to_json(analysis, org, *, top=None, min_group_size=None) -> str:
+    d = to_dict(analysis, org, top=top, min_group_size=min_group_size)
+    return json.dumps(d, indent=1, ensure_ascii=False)
 
 
 def _evidence_line(ev: dict) -> str:
@@ -248,9 +263,9 @@ def _near_lines(d) -> list[str]:
     return out
 
 
-def to_text(analysis, org, *, top=10) -> str:
+def to_text(analysis, org, *, top=10, min_group_size=None) -> str:
     """A ranked report for a terminal."""
-    d = to_dict(analysis, org, top=top)
+    d = to_dict(analysis, org, top=top, min_group_size=min_group_size)
     lines = [
         f"orggraph analysis of {d['organization']}",
         f"{d['counts']['findings']} findings: {_breakdown(d)}"
@@ -300,7 +315,7 @@ def to_text(analysis, org, *, top=10) -> str:
 
     for r in sorted(d["departments"], key=lambda r: -(r["excess"] or 0)):
         if r.get("suppressed"):  # PRIVACY: fewer people than the minimum group size
-            lines.append(f"  {r['name'][:24]:<24} (suppressed: {_SMALL})")
+            lines.append(f"  {r['name'][:24]:<24} (suppressed: {_small(d)})")
             continue
         odds = "-" if r["excess"] is None else f"{math.exp(r['excess']):.1f}x"
         col = "-" if r["coleman"] is None else f"{r['coleman']:+.2f}"
@@ -310,6 +325,8 @@ def to_text(analysis, org, *, top=10) -> str:
             f"{pct(r['expected_share']):>7} {col:>8} {odds:>6} {ei:>6} "
             f"{r['partner_departments']:>8}"
         )
+    if d["privacy"].get("note"):
+        lines.append(f"Privacy: {d['privacy']['note']}")
     for p in d["promises"]:
         lines.append("")
         lines += _promise_lines(p)
@@ -324,9 +341,9 @@ def to_text(analysis, org, *, top=10) -> str:
     return "\n".join(lines)
 
 
-def to_markdown(analysis, org, *, top=10) -> str:
+def to_markdown(analysis, org, *, top=10, min_group_size=None) -> str:
     """The same report as Markdown, for docs and client notes."""
-    d = to_dict(analysis, org, top=top)
+    d = to_dict(analysis, org, top=top, min_group_size=min_group_size)
     # Every value from the user's files is escaped: a name is text, never a link,
     # raw HTML, a heading or a table cell boundary.
     md = escape_markdown
@@ -369,7 +386,7 @@ def to_markdown(analysis, org, *, top=10) -> str:
 
     for r in d["departments"]:
         if r.get("suppressed"):  # PRIVACY: fewer people than the minimum group size
-            out.append(f"| {md(r['name'])} | suppressed: {_SMALL} |" + " |" * 7)
+            out.append(f"| {md(r['name'])} | suppressed: {_small(d)} |" + " |" * 7)
             continue
         odds = None if r["excess"] is None else math.exp(r["excess"])
         out.append(
@@ -378,6 +395,8 @@ def to_markdown(analysis, org, *, top=10) -> str:
             f"{fmt(odds, '.1f')} | {fmt(r['ei'], '+.2f')} | {r['partner_departments']} | "
             f"{fmt(r['gatekeeper_share'], '.0%')} |"
         )
+    if d["privacy"].get("note"):
+        out += ["", f"*Privacy: {md(d['privacy']['note'])}*"]
     c = d["communities"]
     out += [
         "",

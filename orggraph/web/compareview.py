@@ -70,9 +70,11 @@ class Comparisons:
 
 
 def private_comparison(c: dict, *, k: int) -> dict:
-    """A comparison with the department rows of groups under ``k`` people (before or after)
-    left out and named in the test's caveat; everything else as it is (the names in it are
-    already pseudonyms in privacy mode). ``c`` itself is not changed.
+    """A comparison as privacy mode lists it: the department rows of groups under ``k``
+    people (before or after; those :func:`orggraph.compare.suppress_comparison` already
+    flagged ``suppressed``) moved out of the rows into ``suppressed`` (their names) and
+    named in the test's caveat; everything else as it is (the names in it are already
+    pseudonyms in privacy mode). ``c`` itself is not changed.
 
     Examples
     --------
@@ -87,7 +89,8 @@ def private_comparison(c: dict, *, k: int) -> dict:
     small = [
         r
         for r in d["rows"]
-        if any(r.get(m) is not None and r[m] < k for m in ("members_before", "members_after"))
+        if r.get("suppressed")
+        or any(r.get(m) is not None and r[m] < k for m in ("members_before", "members_after"))
     ]
     d["rows"] = [r for r in d["rows"] if r not in small]
     d["suppressed"] = [r["name"] for r in small]
@@ -109,7 +112,7 @@ def _num(v, spec="+.2f"):
 
 
 def headline(c) -> list[str]:
-    """One sentence per snapshot, and the counts of what changed."""
+    """One sentence per snapshot, the counts of what changed, and what was suppressed."""
     out = []
     for side in ("before", "after"):
         s = c[side]
@@ -124,6 +127,9 @@ def headline(c) -> list[str]:
         f"{len(f['appeared'])} findings appeared, {len(f['resolved'])} resolved, "
         f"{len(f['persisted'])} persisted."
     )
+    note = c.get("privacy", {}).get("note")
+    if note:
+        out.insert(-1, note)
     return out
 
 
@@ -194,8 +200,11 @@ def department_rows(c) -> list[dict]:
     the Holm-adjusted p-value of the change, silo before/after; suppressed departments last."""
     from ..compare import p_value_text, silo_status
 
-    rows = []
+    rows, suppressed = [], list(c["departments"].get("suppressed", []))
     for r in c["departments"]["rows"]:
+        if r.get("suppressed"):  # fewer people than the minimum group size
+            suppressed.append(r["name"])
+            continue
         silo = silo_status(r)
         rows.append(
             {
@@ -208,7 +217,7 @@ def department_rows(c) -> list[dict]:
                 "silo": silo,
             }
         )
-    for name in c["departments"].get("suppressed", []):
+    for name in suppressed:
         rows.append({"department": name, "people": "suppressed"})
     return rows
 

@@ -1,22 +1,28 @@
 """Privacy mode of the web view (``orggraph serve --privacy``): no person's name leaves the
 server, and no figure about a group smaller than the minimum group size.
 
-One function, :func:`private_org`, turns an organization into what every page reads in
-privacy mode: person ids and names become keyed pseudonyms (:class:`orggraph.privacy.
-Pseudonymizer`, ``P-`` + 12 hex digits, one random key per server start, so the same
-person has the same pseudonym in every page, upload and comparison of that server),
-manager ids too, and columns beyond the documented ones (an e-mail address, a personnel
-number) are dropped. The server analyses that organization, never the original, so every
-finding's text, every map label, panel, grid, dropdown and download is made from
-pseudonyms: the pages need no change. :mod:`orggraph.web.state` applies it to the
-server's organization and to every upload when :class:`PrivacyMode` is on.
+:meth:`PrivacyMode.apply` turns an organization into what every page reads in privacy
+mode (:func:`orggraph.privacy.private_org`): person ids and names become keyed pseudonyms
+(:class:`orggraph.privacy.Pseudonymizer`, ``P-`` + 16 hex digits, the same as
+``orggraph ingest --pseudonymize`` and the ``--pseudonymize`` option of every other
+command give for the same key), manager ids too, columns beyond the documented ones (an
+e-mail address, a personnel number) are dropped, and the roles, locations and levels of
+the people of groups under ``k`` people are blank. The key is random for each server
+start unless ``serve --privacy-key FILE`` names one: then the pseudonyms are stable
+across restarts. The key stays in the server: never logged, never sent to a browser.
+
+:meth:`PrivacyMode.analyze` is the analysis every page shows:
+:func:`orggraph.privacy.suppress_analysis` of it (department and satisfaction rows of
+small groups blank, findings about them left out and counted). The server analyses the
+pseudonymized organization, never the original, so every finding's text, map label,
+panel, grid, dropdown and download is made from pseudonyms.
 
 Group-level numbers of departments under ``k`` people are suppressed
 (:func:`orggraph.privacy.suppress_matrix`): :func:`suppressed_matrix` and
-:func:`matrix_heatmap` blank those cells and label the department "suppressed";
-the department matrix page and the report's matrix call them, and they draw an
-organization that is not private exactly as :mod:`orggraph.web.figures` does. Roles,
-locations, department, team and deliverable names are kept.
+:func:`matrix_heatmap` blank those cells and label the department "suppressed"; the
+department matrix page and the report's matrix call them. :func:`hidden_groups`,
+:func:`private_elements` and :func:`private_panel` give the map (labels, side panel) the
+same rule.
 """
 
 from __future__ import annotations
@@ -25,14 +31,28 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..model import Organization
-from ..privacy import MIN_GROUP_SIZE, Pseudonymizer, group_sizes, new_key, small_groups
+from ..privacy import (
+    MIN_GROUP_SIZE,
+    SUPPRESSED,
+    PrivateOrganization,
+    Pseudonymizer,
+    group_sizes,
+    is_private,
+    new_key,
+    private_org,
+    small_groups,
+    small_units,
+    suppress_analysis,
+)
 
 __all__ = [
     "PrivacyMode",
     "PrivateOrganization",
     "private_org",
     "is_private",
+    "hidden_groups",
+    "private_panel",
+    "private_elements",
     "suppressed_labels",
     "suppressed_matrix",
     "matrix_heatmap",
@@ -40,52 +60,18 @@ __all__ = [
     "SUPPRESSED",
 ]
 
-SUPPRESSED = "suppressed"
-DIGITS = 12  # 48 bits: two of 30,000 people collide with probability about 2e-6 (detected)
-
-#: Columns kept in privacy mode; any other column may hold a name, an e-mail or a number
-#: that identifies a person, and is dropped.
-UNIT_COLUMNS = (
-    "id",
-    "name",
-    "kind",
-    "parent",
-    "manager",
-    "role",
-    "location",
-    "level",
-    "department",
-    "headcount",
-    "group_size",
-)
-HANDOFF_COLUMNS = (
-    "provider",
-    "customer",
-    "deliverable",
-    "closeness",
-    "frequency",
-    "importance",
-    "satisfaction",
-    "sla_days",
-    "provider_closeness",
-    "customer_closeness",
-    "per_month",
-    "weight",
-    "distance",
-)
-DELIVERY_COLUMNS = ("provider", "customer", "deliverable", "requested", "delivered", "lead_days")
-
-
-@dataclass(frozen=True, eq=False)
-class PrivateOrganization(Organization):
-    """An organization with pseudonymized people, and the minimum group size it is shown with."""
-
-    min_group_size: int = MIN_GROUP_SIZE
+#: Hex digits of a pseudonym: the command line's (:class:`orggraph.privacy.Pseudonymizer`
+#: default), so the same key gives the same pseudonym in the web view and in every file.
+DIGITS = 16
 
 
 @dataclass
 class PrivacyMode:
-    """What ``--privacy`` turns on: pseudonyms under ``key`` and the minimum group size ``k``."""
+    """What ``--privacy`` turns on: pseudonyms under ``key`` and the minimum group size ``k``.
+
+    ``key``: the secret (``serve --privacy-key FILE``); random for each start when not given.
+    It is kept out of ``repr`` so that it never reaches a log.
+    """
 
     k: int = MIN_GROUP_SIZE
     key: bytes = field(default_factory=new_key, repr=False)
@@ -98,67 +84,82 @@ class PrivacyMode:
     def apply(self, org) -> PrivateOrganization:
         return private_org(org, self._pz, k=self.k)
 
+    def analyze(self, org, **kwargs):
+        """The analysis of a private organization as the pages show it: suppressed."""
+        from ..analysis import analyze
 
-def private_org(org, pseudonymizer, *, k=MIN_GROUP_SIZE) -> PrivateOrganization:
-    """``org`` with every person's id and name replaced by their pseudonym.
+        return suppress_analysis(analyze(org, **kwargs), org, k=self.k)
 
-    Parameters
-    ----------
-    org : Organization
-    pseudonymizer : callable
-        id -> pseudonym (:class:`orggraph.privacy.Pseudonymizer`); also the person's name.
-    k : int
-        The minimum group size the result is shown with.
 
-    Returns
-    -------
-    PrivateOrganization
-        Same structure, handoffs and deliveries; person ids, names and manager ids
-        pseudonymized; undocumented columns dropped; no load warnings (they quote names).
+def hidden_groups(org) -> set:
+    """Ids of the group units whose figures a private organization never shows (each
+    department under its minimum group size and every team inside one); empty for an
+    organization that is not private (the web view without ``--privacy``)."""
+    return small_units(org, k=org.min_group_size) if is_private(org) else set()
 
-    Examples
-    --------
-    >>> from orggraph.analysis._examples import two_departments
-    >>> org = private_org(two_departments(), lambda x: "P-" + x.upper())
-    >>> sorted(org.units.loc[org.units["kind"] == "person", "name"])
-    ['P-A1', 'P-A2', 'P-B1']
+
+def _why(org) -> str:
+    return f"{SUPPRESSED}: fewer than {org.min_group_size} people"
+
+
+def private_elements(org, result: dict) -> dict:
+    """Map elements (:func:`orggraph.web.views.map_elements`) without a small group's size.
+
+    For a private organization, a node of a group under the minimum size is labelled
+    "(suppressed)" instead of its headcount and drawn at the size of a group of exactly
+    the minimum size; an edge with such a group at one end (a department link, or a
+    person's handoffs with a collapsed department) loses its weight, closeness and count:
+    a thin grey edge with the class ``suppressed``. Anything else, and any organization
+    that is not private, is returned as it is.
     """
-    u = org.units
-    people = set(u.loc[u["kind"] == "person", "id"])
-    mapping = {p: pseudonymizer(p) for p in people}
+    hidden = hidden_groups(org)
+    if not hidden:
+        return result
+    import math
 
-    def ids(col: pd.Series) -> pd.Series:
-        return col.map(lambda v: mapping.get(v, v))
-
-    units = u[[c for c in u.columns if c in UNIT_COLUMNS]].copy()
-    is_person = units["kind"] == "person"
-    units["name"] = units["name"].where(~is_person, units["id"].map(mapping))
-    for c in ("id", "parent", "manager"):
-        if c in units:
-            units[c] = ids(units[c])
-    if "manager" in units:  # a manager who is not a listed person: no name to show
-        units["manager"] = units["manager"].where(
-            units["manager"].isin(set(mapping.values()) | set(u["id"])), ""
-        )
-    h = org.handoffs
-    handoffs = h[[c for c in h.columns if c in HANDOFF_COLUMNS]].copy()
-    d = org.deliveries
-    deliveries = d[[c for c in d.columns if c in DELIVERY_COLUMNS]].copy()
-    for t in (handoffs, deliveries):
-        t["provider"] = ids(t["provider"])
-        t["customer"] = ids(t["customer"])
-    return PrivateOrganization(
-        units.reset_index(drop=True),
-        handoffs.reset_index(drop=True),
-        deliveries.reset_index(drop=True),
-        name=org.name,
-        warnings=(),
-        min_group_size=k,
-    )
+    names = org.names
+    why = _why(org)
+    size = round(36 + 7 * math.sqrt(org.min_group_size), 1)
+    for e in result.get("elements", []):
+        d = e.get("data", {})
+        if "source" in d:
+            if d["source"] in hidden or d["target"] in hidden:
+                d.update(width=1.0, colour="#BBBBBB", closeness=None, handoffs=None)
+                e["classes"] = " ".join(
+                    [c for c in e.get("classes", "").split() if c] + [SUPPRESSED]
+                )
+                if "tip" in d:
+                    d["tip"] = {"s": SUPPRESSED, "p": [why], "x": []}
+        elif d.get("id") in hidden:
+            d["label"] = f"{names.get(d['id'], d['id'])} ({SUPPRESSED})"
+            if "size" in d:
+                d["size"] = size
+            if "tip" in d:
+                d["tip"] = {**d["tip"], "p": [why], "x": []}
+    return result
 
 
-def is_private(org) -> bool:
-    return isinstance(org, PrivateOrganization)
+def private_panel(org, panel: dict) -> dict:
+    """The map's side panel (:func:`orggraph.web.views.node_panel`) of a private
+    organization: for a group under the minimum size, no headcount, E-I index, flows or
+    handoff list, but one line saying they are suppressed and why; for anyone, no role
+    where the private organization has none. Other panels are returned as they are."""
+    if not panel or not is_private(org):
+        return panel
+    if panel.get("id") in hidden_groups(org):
+        why = _why(org)
+        panel = {
+            **panel,
+            "metrics": [("headcount", None, why, why)],
+            "inside": None,
+            "flows_in": [],
+            "flows_out": [],
+            "handoffs_in": [],
+            "handoffs_out": [],
+            "suppressed": why,
+            "role": "",
+        }
+    return panel
 
 
 def _small(org) -> set:

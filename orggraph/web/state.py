@@ -326,9 +326,9 @@ class Context:
             with self._lock:
                 if self._default is None:
                     org = load(self.path)
-                    if self.privacy is not None:  # never cached on disk: a new key each start
+                    if self.privacy is not None:  # never cached on disk: pseudonyms only
                         org = self.privacy.apply(org)
-                        a = analyze(org)
+                        a = self.privacy.analyze(org)  # groups under k suppressed
                     else:
                         a = _analyze_default(org)
                     self._default = Entry(DEFAULT, org, a, None, estimate_bytes(org, a))
@@ -460,7 +460,7 @@ def _process(ctx, name, data) -> tuple[Entry | None, list]:
         org = ctx.privacy.apply(org)
         problems = []  # load warnings quote names
     try:
-        analysis = analyze(org)
+        analysis = analyze(org) if ctx.privacy is None else ctx.privacy.analyze(org)
     except Exception:
         log.exception("upload %r loaded but could not be analysed", name)
         return None, [

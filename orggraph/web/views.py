@@ -12,6 +12,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from .privacy import private_elements, private_panel
+
 __all__ = [
     "LARGE",
     "overview",
@@ -747,6 +749,7 @@ def map_elements(
             )
     if focus_set:
         _mark_focus(elements, focus_set, level_dept=level == "departments" and drill is None)
+    private_elements(org, {"elements": elements})  # groups under k: no size (privacy mode)
     nodes = sum(1 for e in elements if "source" not in e["data"])
     return {
         "elements": elements,
@@ -864,21 +867,24 @@ def node_panel(org, analysis, unit) -> dict:
                     "measure": f.measure,
                 }
             )
-    return {
-        "id": unit,
-        "name": u["name"],
-        "kind": u["kind"],
-        "role": u.get("role", ""),
-        "department": names.get(u["department"], u["department"]),
-        "manager": names.get(u.get("manager", ""), ""),
-        "metrics": metrics,
-        "findings": findings,
-        "handoffs_in": hin.to_dict("records"),
-        "handoffs_out": hout.to_dict("records"),
-        "inside": inside,
-        "flows_in": flows_in,
-        "flows_out": flows_out,
-    }
+    return private_panel(  # groups under k: no headcount, flows or handoffs (privacy mode)
+        org,
+        {
+            "id": unit,
+            "name": u["name"],
+            "kind": u["kind"],
+            "role": u.get("role", ""),
+            "department": names.get(u["department"], u["department"]),
+            "manager": names.get(u.get("manager", ""), ""),
+            "metrics": metrics,
+            "findings": findings,
+            "handoffs_in": hin.to_dict("records"),
+            "handoffs_out": hout.to_dict("records"),
+            "inside": inside,
+            "flows_in": flows_in,
+            "flows_out": flows_out,
+        },
+    )
 
 
 def _handoff_rows(org, rows) -> list[dict]:

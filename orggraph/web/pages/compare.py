@@ -123,6 +123,8 @@ def comparison(before_handle, after_handle):
             before_analysis=b.analysis,
             after_analysis=a.analysis,
             labels=SIDES,
+            # Privacy mode: groups under k suppressed; otherwise every figure is shown.
+            min_group_size=ctx.privacy.k if ctx.privacy is not None else 1,
         )
         if ctx.privacy is not None:
             c = compareview.private_comparison(c, k=ctx.privacy.k)

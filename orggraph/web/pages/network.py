@@ -342,6 +342,8 @@ def node_view(p):
             or [html.Li("none")]
         ),
     ]
+    if p.get("suppressed"):  # privacy mode: a group under the minimum size (web.privacy)
+        return [*out, html.P(p["suppressed"], id="panel-suppressed", className="note")]
     if p["flows_out"] is not None:
         out += [
             html.H3(f"Delivers to other departments ({len(p['handoffs_out'])} handoffs)"),
