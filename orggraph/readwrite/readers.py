@@ -27,6 +27,7 @@ import struct
 import zipfile
 import zlib
 from pathlib import Path
+from xml.etree.ElementTree import XMLPullParser  # only after the DTD check (_scan_xlsx)
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,8 @@ from ..schema import DEFAULT_LIMITS, INPUT_TABLES, REQUIRED_TABLES, Limits, sugg
 __all__ = ["RawTable", "read_raw", "read_bytes", "SUPPORTED"]
 
 SUPPORTED = (
-    "a folder of CSV files, a .zip of CSV files, an Excel .xlsx workbook or a .json document"
+    "a folder of CSV files, a .zip of CSV files, an Excel .xlsx workbook, an OpenDocument "
+    ".ods spreadsheet or a .json document"
 )
 
 
@@ -677,7 +679,8 @@ def _scan_xlsx(fp, zf: zipfile.ZipFile, label: str) -> dict[str, list[tuple[int,
                         _error(
                             "xml_dtd",
                             f'"{_short(info.filename, 80)}" in the workbook declares a DTD or '
-                            "XML entities, which Excel never writes and orggraph refuses "
+                            "XML entities, which spreadsheet programs never write and orggraph "
+                            "refuses "
                             "(external entities and entity expansion are classic attacks)",
                             label,
                         )
@@ -730,12 +733,20 @@ def _is_header(cells, expected) -> bool:
     return len(cells) >= 2 and any(suggest_column(e, texts) is not None for e in expected)
 
 
-def _read_sheet(ws, table: str, source: str, limits: Limits, merges):
-    """Stream one sheet: find the header below any titles, then collect the rows."""
-    expected = [c for c, _, _ in INPUT_TABLES[table]]
+def _xlsx_rows(ws):
+    """``(row number, values)`` of an openpyxl sheet, every row, blank ones included."""
     if hasattr(ws, "reset_dimensions"):
         ws.reset_dimensions()  # never trust the sheet's own <dimension>
-    rows = ws.iter_rows(values_only=True)
+    return enumerate(ws.iter_rows(values_only=True), start=1)
+
+
+def _read_sheet(rows, table: str, source: str, limits: Limits, merges):
+    """Stream one sheet: find the header below any titles, then collect the rows.
+
+    ``rows`` yields ``(row number, values)`` in order; blank rows may be left
+    out (an .ods sheet says "1,000 empty rows" in one element).
+    """
+    expected = [c for c, _, _ in INPUT_TABLES[table]]
     header_rownum = None
     header = []
     pending = []  # non-empty rows seen while the header is not yet known
@@ -765,7 +776,7 @@ def _read_sheet(ws, table: str, source: str, limits: Limits, merges):
 
     while True:
         try:
-            row = next(rows)
+            rownum, row = next(rows)
         except StopIteration:
             break
         except Exception as exc:  # openpyxl's parser on a damaged or crafted sheet
@@ -778,7 +789,6 @@ def _read_sheet(ws, table: str, source: str, limits: Limits, merges):
                     rownum + 1,
                 )
             ]
-        rownum += 1
         if len(row) > limits.max_columns:
             return None, [
                 _error(
@@ -899,12 +909,244 @@ def _read_sheets(wb, label: str, limits: Limits, merges):
         try:
             ws = wb[table]
             path = str(getattr(ws, "_worksheet_path", "")).lstrip("/")
-            raw, probs = _read_sheet(ws, table, source, limits, merges.get(path, []))
+            raw, probs = _read_sheet(_xlsx_rows(ws), table, source, limits, merges.get(path, []))
         except Exception as exc:  # a chart sheet, or a sheet openpyxl cannot open
             raw, probs = (
                 None,
                 [_error("not_xlsx", f"the sheet cannot be read: {_describe(exc)}", source, table)],
             )
+        problems += probs
+        if raw is not None:
+            tables[table] = raw
+    return tables, problems
+
+
+# ------------------------------------------------------------------ OpenDocument
+_ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_CELLS = (_TABLE + "table-cell", _TABLE + "covered-table-cell")
+#: How often one row with values may repeat (``table:number-rows-repeated``): 100
+#: bytes must not become five million rows. Empty rows repeat freely.
+_MAX_ROW_REPEAT = 1_000
+
+
+def _ods_text(elem, budget: int) -> str:
+    """The text of a cell: paragraphs joined by line breaks, ``<text:s c=N>`` as N spaces.
+
+    Stops growing at ``budget`` characters: a crafted ``c="1000000000"`` is
+    a long value to refuse, not a gigabyte of spaces.
+    """
+    out: list[str] = []
+    size = 0
+
+    def put(text):
+        nonlocal size
+        if text and size <= budget:
+            text = text[: budget + 1 - size]
+            out.append(text)
+            size += len(text)
+            if size > budget:
+                out.append("...")  # too long, whatever the tail: never stripped back under
+
+    def walk(e):
+        for child in e:
+            tag = child.tag
+            if tag == _OFFICE + "annotation":
+                put(child.tail)
+                continue
+            if tag == _TEXT + "s":
+                put(" " * min(_ods_int(child.get(_TEXT + "c"), 1), budget + 1))
+            elif tag == _TEXT + "tab":
+                put("\t")
+            elif tag == _TEXT + "line-break":
+                put("\n")
+            else:
+                put(child.text)
+                walk(child)
+            put(child.tail)
+
+    paragraphs = [c for c in elem if c.tag in (_TEXT + "p", _TEXT + "h")]
+    for k, para in enumerate(paragraphs):
+        if k:
+            put("\n")
+        put(para.text)
+        walk(para)
+    return "".join(out)
+
+
+def _ods_int(text, default: int) -> int:
+    try:
+        return max(1, int(text))
+    except (TypeError, ValueError):
+        return default
+
+
+def _ods_value(cell, budget: int):
+    """A cell's value as openpyxl gives one: number, date, bool, text or None."""
+    kind = cell.get(_OFFICE + "value-type")
+    try:
+        if kind in ("float", "percentage", "currency"):
+            return float(cell.get(_OFFICE + "value"))
+        if kind == "date":
+            value = dt.datetime.fromisoformat(cell.get(_OFFICE + "date-value", ""))
+            return value.date() if len(cell.get(_OFFICE + "date-value", "")) <= 10 else value
+        if kind == "boolean":
+            return cell.get(_OFFICE + "boolean-value", "").lower() == "true"
+    except (TypeError, ValueError):
+        pass  # a damaged value: the text the cell shows is read instead
+    text = _ods_text(cell, budget)
+    return text if text != "" else None
+
+
+def _ods_sheets(fp, info: zipfile.ZipInfo, wanted, label: str, limits: Limits):
+    """Stream ``content.xml``: ``{sheet: ([(row number, values)], merges)}`` for ``wanted`` sheets.
+
+    Parsed as it is inflated, one row at a time (rows of other sheets are
+    dropped as they end), so memory follows the tables kept, not the file.
+    Repeated rows and cells (``number-rows-repeated``) are expanded only as
+    far as the limits allow; empty ones are never expanded.
+    """
+    bound = limits.max_rows + _HEADER_SEARCH_ROWS + 2
+    sheets: dict[str, tuple[list, list]] = {}
+    parser = XMLPullParser(events=("start", "end"))
+    stack: list = []
+    in_cell = 0  # a cell's paragraphs are kept until the cell ends
+    sheet = None  # the wanted sheet being read, or None
+    names: list[str] = []
+    rownum = col = empty = 0  # empty: empty cells waiting for a value after them
+    values: list = []
+    for chunk in _inflate(fp, info):
+        parser.feed(chunk)
+        for event, elem in parser.read_events():
+            tag = elem.tag
+            if event == "start":
+                stack.append(elem)
+                if tag in _CELLS:
+                    in_cell += 1
+                elif tag == _TABLE + "table-row":
+                    values, empty, col = [], 0, 0
+                elif tag == _TABLE + "table":
+                    name = elem.get(_TABLE + "name", "")
+                    names.append(name)
+                    sheet = name if name in INPUT_TABLES and name not in sheets else None
+                    if sheet is not None:
+                        sheets[sheet] = ([], [])
+                    rownum = 0
+                continue
+            stack.pop()
+            if tag in _CELLS:
+                in_cell -= 1
+                repeat = _ods_int(elem.get(_TABLE + "number-columns-repeated"), 1)
+                value = None
+                if sheet is not None and tag == _CELLS[0]:
+                    value = _ods_value(elem, limits.max_field_chars)
+                if value is None:
+                    empty += repeat
+                else:
+                    # Never more than one column past the limit: _read_sheet refuses the row.
+                    room = max(limits.max_columns + 1 - len(values), 0)
+                    values += [None] * min(empty, room)
+                    room = max(limits.max_columns + 1 - len(values), 0)
+                    values += [value] * min(repeat, room)
+                    empty = 0
+                    span = _ods_int(elem.get(_TABLE + "number-columns-spanned"), 1)
+                    if span > 1:
+                        down = _ods_int(elem.get(_TABLE + "number-rows-spanned"), 1)
+                        merge = (col + 1, rownum + 1, col + span, rownum + down)
+                        sheets[sheet][1].append(merge)
+                col += repeat
+            elif tag == _TABLE + "table-row":
+                repeat = _ods_int(elem.get(_TABLE + "number-rows-repeated"), 1)
+                if sheet is not None and values and repeat > _MAX_ROW_REPEAT:
+                    raise _Refused(
+                        _error(
+                            "repeated_row",
+                            f"this row is repeated {repeat:,} times (table:number-rows-repeated)"
+                            f"; a row with values is read at most {_MAX_ROW_REPEAT:,} times: "
+                            "a table of repeated rows is not an organization",
+                            f"{label}, sheet '{sheet}'",
+                            sheet,
+                            rownum + 1,
+                        )
+                    )
+                if sheet is not None and values:
+                    kept = sheets[sheet][0]
+                    row = tuple(values)
+                    kept += [(rownum + 1 + k, row) for k in range(min(repeat, bound - rownum))]
+                rownum += repeat
+            elif tag == _TABLE + "table":
+                sheet = None
+            if stack and not in_cell:
+                stack[-1].remove(elem)  # read: the tree never holds more than one row
+    parser.close()
+    return sheets, names
+
+
+def _read_ods(fp, label: str, limits: Limits, budget: _Bytes):
+    """An OpenDocument spreadsheet (LibreOffice Calc's .ods), checked as an .xlsx is."""
+    head = fp.read(4096)
+    fp.seek(0)
+    if not head.startswith(b"PK\x03\x04"):
+        what = _what_binary(head) or "a text file"
+        return {}, [
+            _error("not_ods", f"this is {what}, not an OpenDocument .ods spreadsheet", label)
+        ]
+    zf = _open_zip(fp, label, limits, budget, "workbook")
+    with zf:
+        infos = {i.filename: i for i in zf.infolist()}
+        mime = infos.get("mimetype")
+        kind = bytes(_member_bytes(fp, mime, label)[:200]).strip() if mime is not None else b""
+        if "[Content_Types].xml" in infos:
+            return {}, [
+                _error(
+                    "not_ods",
+                    "this is an Excel workbook, not an OpenDocument spreadsheet: name it .xlsx",
+                    label,
+                )
+            ]
+        if kind != _ODS_MIME or "content.xml" not in infos:
+            shown = _short(kind.decode("ascii", "replace"), 80) if kind else "no mimetype"
+            return {}, [
+                _error(
+                    "not_ods",
+                    f"this is not an OpenDocument spreadsheet ({shown}); "
+                    "save it from LibreOffice Calc as .ods, or as .xlsx",
+                    label,
+                )
+            ]
+        _scan_xlsx(fp, zf, label)  # sizes, CRCs, no DTD or entity anywhere
+        try:
+            sheets, names = _ods_sheets(fp, infos["content.xml"], INPUT_TABLES, label, limits)
+        except _Corrupt as exc:
+            return {}, [_error("corrupt_member", f'"content.xml" {exc}', label)]
+        except _Refused:
+            raise
+        except Exception as exc:  # the XML parser on a damaged or crafted document
+            return {}, [
+                _error("not_ods", f"cannot be read as a spreadsheet: {_describe(exc)}", label)
+            ]
+    tables, problems = {}, []
+    for table in INPUT_TABLES:
+        if table not in sheets:
+            if table in REQUIRED_TABLES:
+                near = suggest_column(table, names)
+                if near is None:
+                    near = next((n for n in names if n.strip().lower() == table), None)
+                hint = f' Found sheet "{_short(near)}": rename it to "{table}".' if near else ""
+                problems.append(
+                    _error(
+                        "missing_table",
+                        f'no sheet named "{table}".{hint} Sheets found: {_names(names)}.',
+                        label,
+                        table,
+                    )
+                )
+            continue
+        rows, merges = sheets[table]
+        source = f"{label}, sheet '{table}'"
+        raw, probs = _read_sheet(iter(rows), table, source, limits, merges)
         problems += probs
         if raw is not None:
             tables[table] = raw
@@ -1107,6 +1349,8 @@ def read_bytes(
             return _read_zip(io.BytesIO(data), label, encoding, limits, budget)
         if suffix in (".xlsx", ".xlsm"):
             return _read_xlsx(io.BytesIO(data), label, limits, budget)
+        if suffix == ".ods":
+            return _read_ods(io.BytesIO(data), label, limits, budget)
         if suffix == ".json":
             budget.take(len(data), "the file")
             return _read_json(data, label, encoding, limits)
@@ -1146,10 +1390,12 @@ def _read_path(path: Path, label: str, encoding, limits: Limits):
             _error("not_a_file", "this is not a regular file (a device, pipe or socket)", label)
         ]
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".zip"):
+    if suffix in (".xlsx", ".xlsm", ".zip", ".ods"):
         with path.open("rb") as fp:
             if suffix == ".zip":
                 return _read_zip(fp, label, encoding, limits, budget)
+            if suffix == ".ods":
+                return _read_ods(fp, label, limits, budget)
             return _read_xlsx(fp, label, limits, budget)
     if suffix == ".json":
         budget.take(path.stat().st_size, "the file")

@@ -1,6 +1,6 @@
-"""Write an organization back out as CSV files, an Excel workbook or JSON, and templates.
+"""Write an organization back out as CSV files, an Excel or OpenDocument workbook or JSON.
 
-CSV and xlsx cells are neutralised (:func:`orggraph.safety.neutralise_cell`): a name such as
+CSV, xlsx and ods cells are neutralised (:func:`orggraph.safety.neutralise_cell`): a name such as
 ``=HYPERLINK(...)`` is written as ``'=HYPERLINK(...)``, which a spreadsheet shows as text
 instead of running it; every CSV field is quoted.
 """
@@ -56,15 +56,18 @@ def user_tables(org) -> dict[str, pd.DataFrame]:
 
 
 def write(org, path) -> Path:
-    """Write ``org`` to ``path``: a folder (CSV files), ``.xlsx`` or ``.json``.
+    """Write ``org`` to ``path``: a folder (CSV files), ``.xlsx``, ``.ods`` or ``.json``.
 
-    Spreadsheet cells (CSV and xlsx) that a spreadsheet would run as a formula are
-    neutralised with a leading single quote; JSON keeps every value as it is.
+    Spreadsheet cells (CSV, xlsx and ods) that a spreadsheet would run as a formula are
+    neutralised with a leading single quote; JSON keeps every value as it is. Ratings
+    are written on 1-5, as the organization holds them (a declared rating scale has
+    already been applied).
     """
     path = Path(path)
     tables = user_tables(org)
-    if path.suffix.lower() == ".xlsx":
-        with pd.ExcelWriter(path, engine="openpyxl") as xw:
+    if path.suffix.lower() in (".xlsx", ".ods"):
+        engine = "openpyxl" if path.suffix.lower() == ".xlsx" else "odf"  # odf: odfpy
+        with pd.ExcelWriter(path, engine=engine) as xw:
             for name, df in tables.items():
                 neutralise_table(df).to_excel(xw, sheet_name=name, index=False)
     elif path.suffix.lower() == ".json":
