@@ -3,7 +3,8 @@
 Colours are Okabe-Ito (kinds of unit and the two finding marks) and cividis (closeness),
 one meaning each (:data:`orggraph.web.views.CATEGORY_COLOURS`, :func:`views.legend`).
 Labels are never drawn below 10 px on screen (``min-zoomed-font-size``): people's names
-appear as one zooms in; department titles keep a constant screen size (assets/orggraph.js).
+appear as one zooms in; department titles keep a constant screen size, and a label that
+would overlap one already drawn is left out (class ``nolabel``, assets/orggraph.js).
 """
 
 from .views import CATEGORY_COLOURS as C
@@ -40,6 +41,9 @@ STYLESHEET = [
             "border-color": "#9AA5B1",
             "border-width": 1,
             "padding": 12,
+            # Sized by its people alone: their names keep a screen size (so grow in map
+            # units as one zooms out) and would push neighbouring boxes into each other.
+            "compound-sizing-wrt-labels": "exclude",
             "text-valign": "top",
             "text-halign": "center",
             "text-wrap": "wrap",
@@ -127,4 +131,7 @@ STYLESHEET = [
         "selector": "edge.found, edge.hl",
         "style": {"opacity": 1, "width": "mapData(width, 0, 10, 3, 12)"},
     },
+    # A label that would overlap one already drawn (assets/orggraph.js: declutter); last,
+    # so that it wins over the highlight's text-opacity.
+    {"selector": ".nolabel", "style": {"text-opacity": 0}},
 ]

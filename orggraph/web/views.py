@@ -31,6 +31,9 @@ __all__ = [
     "legend",
     "kind_words",
     "metric_line",
+    "map_tips",
+    "closeness_words",
+    "CLOSENESS_WORDS",
     "METRICS",
     "KIND_WORDS",
     "CATEGORY_COLOURS",
@@ -243,6 +246,103 @@ def legend(level) -> list[tuple[str, str, str]]:
         ("box", c["department"], "another department as one node; size: headcount"),
         *edges,
     ]
+
+
+#: Closeness rounded to a whole rating, in the words of the input format (README).
+CLOSENESS_WORDS = {
+    1: "at arm's length",
+    2: "occasionally",
+    3: "regularly",
+    4: "closely",
+    5: "closely, every day",
+}
+
+
+def closeness_words(c) -> tuple[str, str]:
+    """(plain sentence, technical name and value) of a handoff's closeness."""
+    if c is None or (isinstance(c, float) and math.isnan(c)):
+        return "how closely they work together is not rated", "closeness: not rated"
+    words = CLOSENESS_WORDS[int(min(5, max(1, round(c))))]
+    return f"they work together {words}", f"closeness {c:.1f} of 5"
+
+
+def _tip_findings(found) -> list[str]:
+    """One plain line per finding kind (with how many), in the order first met."""
+    counts = {}
+    for kind in found:
+        counts[kind] = counts.get(kind, 0) + 1
+    out = []
+    for kind, n in counts.items():
+        name, why = kind_words(kind)
+        out.append(f"{name}{f' ({n})' if n > 1 else ''}: {why}" if why else name)
+    return out
+
+
+def map_tips(org, analysis, elements) -> None:
+    """Add ``tip`` to every map element: what the hover shows, plain words first.
+
+    ``tip`` is ``{"t": title, "s": what it is, "p": [plain lines], "x": [technical
+    lines]}`` (an edge has no title: its ends' titles make it), built from
+    :func:`metric_line`, :func:`kind_words` and :func:`closeness_words` (the words of the
+    side panel). Names stay data: the browser writes them as text (assets/orggraph.js).
+    """
+    names = _names(org)
+    kind_of, dept_of = org._kind, org._dept
+    btw = analysis.tables["centrality"]["betweenness"].to_dict()
+    role = dict(zip(org.units["id"], org.units.get("role", pd.Series(dtype=str)), strict=False))
+    ei = analysis.tables.get("ei_index")
+    ei = ei["ei"].to_dict() if ei is not None and "ei" in ei.columns else {}
+    dg, g = org.department_graph, org.graph
+    on_unit, on_pair = {}, {}
+    for f in analysis.findings:
+        for s in dict.fromkeys(f.subjects):
+            on_unit.setdefault(s, []).append(f.kind)
+        if len(f.subjects) >= 2:
+            on_pair.setdefault(tuple(f.subjects[:2]), []).append(f.kind)
+    for e in elements:
+        d = e["data"]
+        if "source" in d:
+            a, b = d["source"], d["target"]
+            n = d.get("handoffs")
+            if n is None:
+                n = int(g.edges[a, b].get("handoffs", 1)) if g.has_edge(a, b) else 1
+            plain, tech = closeness_words(d.get("closeness"))
+            # No title: the browser writes "provider → customer" from the two ends' own
+            # tips, which keeps thousands of edges from repeating names.
+            d["tip"] = {
+                "s": f"{n} handoff{'s' if n != 1 else ''}",
+                "p": [plain, *_tip_findings(on_pair.get((a, b), []))],
+                "x": [tech],
+            }
+            continue
+        u = d["id"]
+        kind = kind_of.get(u, d.get("kind", ""))
+        plain, tech = [], []
+        if kind == "department" and u in dg:
+            what = "department"
+            for key, v in (("headcount", dg.nodes[u].get("headcount", 0)), ("ei", ei.get(u))):
+                if v is None or v != v:
+                    continue
+                p_, t_ = metric_line(key, float(v) if key == "ei" else int(v))
+                plain.append(p_)
+                if key != "headcount":
+                    tech.append(t_)
+        elif kind == "external":
+            what = "external customer"
+        else:
+            dept = dept_of.get(u, "")
+            where = names.get(dept, dept) if dept != u else ""
+            what = " · ".join(x for x in (kind, role.get(u) or "", where) if x)
+            if u in btw and btw[u] == btw[u]:
+                p_, t_ = metric_line("betweenness", float(btw[u]))
+                plain.append(p_)
+                tech.append(t_)
+        d["tip"] = {
+            "t": names.get(u, u),
+            "s": what,
+            "p": plain + _tip_findings(on_unit.get(u, [])),
+            "x": tech,
+        }
 
 
 def _flags(analysis):
@@ -749,6 +849,7 @@ def map_elements(
             )
     if focus_set:
         _mark_focus(elements, focus_set, level_dept=level == "departments" and drill is None)
+    map_tips(org, analysis, elements)
     private_elements(org, {"elements": elements})  # groups under k: no size (privacy mode)
     nodes = sum(1 for e in elements if "source" not in e["data"])
     return {

@@ -71,6 +71,7 @@ def _view(page):
             id: n.id(), px: parseFloat(n.style('font-size')) * z,
             min: parseFloat(n.style('min-zoomed-font-size')),
             title: n.hasClass('department-box') || n.hasClass('department'),
+            hidden: parseFloat(n.style('text-opacity')) === 0,
         }}));
         return {{zoom: z, width: cy.width(), height: cy.height(), boxes, labels}};
     }}"""
@@ -79,6 +80,58 @@ def _view(page):
 
 def _overlap(a, b):
     return a["x1"] < b["x2"] and b["x1"] < a["x2"] and a["y1"] < b["y2"] and b["y1"] < a["y2"]
+
+
+def _labels(page, map_id="map"):
+    """Every label Chromium draws now, on the canvas: its rendered box (Cytoscape's own
+    label bounds, in screen px) and font size. A label is drawn when its text is not
+    transparent and its screen size is at least its min-zoomed-font-size."""
+    return page.evaluate(
+        f"""() => {{
+        const cy = document.getElementById('{map_id}')._cyreg.cy, z = cy.zoom();
+        const w = cy.width(), h = cy.height(), out = [];
+        const opts = {{includeNodes: false, includeEdges: false, includeLabels: true,
+                       includeOverlays: false}};
+        cy.nodes().forEach(n => {{
+            if (!n.style('label')) return;
+            const px = parseFloat(n.style('font-size')) * z;
+            if (px < parseFloat(n.style('min-zoomed-font-size'))) return;
+            if (parseFloat(n.style('text-opacity')) === 0) return;
+            if (parseFloat(n.style('opacity')) === 0) return;
+            const b = n.renderedBoundingBox(opts);
+            if (b.x2 < 0 || b.y2 < 0 || b.x1 > w || b.y1 > h) return;
+            out.push({{id: n.id(), px, x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2,
+                       title: n.hasClass('department-box') || n.hasClass('department')}});
+        }});
+        return out;
+    }}"""
+    )
+
+
+def _overlaps(labels):
+    """Pairs of drawn labels whose boxes overlap."""
+    return [
+        (a["id"], b["id"]) for i, a in enumerate(labels) for b in labels[i + 1 :] if _overlap(a, b)
+    ]
+
+
+def _names_on_screen(page):
+    """People's and teams' names that would be drawn at this zoom (on screen, at least
+    their smallest size), drawn or left out for want of room."""
+    return page.evaluate(
+        f"""() => {{
+        const cy = {CY}, z = cy.zoom(), w = cy.width(), h = cy.height();
+        let drawn = 0, left = 0;
+        cy.nodes('.person, .team').forEach(n => {{
+            const p = n.renderedPosition();
+            if (p.x < 0 || p.y < 0 || p.x > w || p.y > h) return;
+            const min = parseFloat(n.style('min-zoomed-font-size'));
+            if (parseFloat(n.style('font-size')) * z < min) return;
+            if (parseFloat(n.style('text-opacity')) === 0) left++; else drawn++;
+        }});
+        return {{drawn, left}};
+    }}"""
+    )
 
 
 def test_opening_view_of_the_sample_is_readable(web):
@@ -103,12 +156,18 @@ def test_opening_view_of_the_sample_is_readable(web):
     assert all(x["px"] >= MIN_LABEL_PX for x in drawn)
     titles = [x for x in v["labels"] if x["title"]]
     assert titles and all(x["px"] >= MIN_LABEL_PX for x in titles)
+    # Every department title is drawn (12 departments, none left out for want of room),
+    # and no drawn label overlaps another.
+    assert not any(x["hidden"] for x in titles)
+    assert _overlaps(_labels(page)) == []
     print(f"smallest drawn label {min(x['px'] for x in drawn):.1f} px")
-    # Zoomed in, people's names appear, still at 10 px or more.
-    page.evaluate(f"() => {CY}.zoom(1.2)")
-    v = _view(page)
-    drawn = [x for x in v["labels"] if x["px"] >= x["min"] and not x["title"]]
-    assert len(drawn) > 100 and min(x["px"] for x in drawn) >= MIN_LABEL_PX
+    # Zoomed in, people's names appear, still at 10 px or more, and none overlaps another.
+    page.evaluate(f"() => {{ const cy = {CY}; cy.zoom(1.2); cy.center(); }}")
+    _settle(page)
+    drawn = _labels(page)
+    names = [x for x in drawn if not x["title"]]
+    assert len(names) > 10 and min(x["px"] for x in names) >= MIN_LABEL_PX
+    assert _overlaps(drawn) == []
     assert p.errors == []
 
 
@@ -162,6 +221,103 @@ def test_clicking_a_node_lights_its_neighbours_and_fades_the_rest(web):
     )
     assert lit["n"] > 5 and lit["nb"] == 0 and lit["far"]
     assert "shortest working paths" in page.inner_text("#map-panel")
+    assert p.errors == []
+
+
+def _hover(page, js_point):
+    """Move the mouse onto a point of the map (rendered px, from ``js_point``) and return
+    the tooltip's text once it shows."""
+    pos = page.evaluate(f"() => {{ const cy = {CY}; return {js_point}; }}")
+    box = page.locator("#map").bounding_box()
+    page.mouse.move(box["x"] + pos["x"], box["y"] + pos["y"], steps=4)
+    page.wait_for_selector("#map-tip", state="visible", timeout=5_000)
+    return page.inner_text("#map-tip")
+
+
+def _zoom_to(page, unit, zoom=2.0):
+    page.evaluate(
+        f"() => {{ const cy = {CY}; cy.zoom({zoom}); cy.center(cy.getElementById('{unit}')); }}"
+    )
+    _settle(page)
+
+
+def test_hovering_a_node_explains_it_in_plain_words(web):
+    import networkx as nx
+
+    import orggraph
+
+    from ..conftest import DATA
+
+    # Independent check of the figure: networkx's betweenness, normalized by (n-1)(n-2),
+    # over the units that have a handoff, on the distance 1 / closeness in whole steps
+    # of 1/60,000 (as analysis/paths.py documents it).
+    g = orggraph.load(DATA / "healthcare-supplier").graph
+    g = g.subgraph([u for u in g if g.degree(u) > 0]).copy()
+    for _, _, d in g.edges(data=True):
+        d["steps"] = round(d["distance"] * 60_000)
+    share = nx.betweenness_centrality(g, weight="steps")["OPS-PLN"]
+    p = web()
+    page = p.goto("/map")
+    _wait_map(page, 100)
+    _settle(page)
+    _zoom_to(page, "OPS-PLN")
+    text = _hover(page, "cy.getElementById('OPS-PLN').renderedPosition()")
+    lines = text.splitlines()
+    # Who (data/healthcare-supplier/units.csv: Production Planner in Order Management,
+    # a team of Operations), the key figure in plain words, the finding, then the
+    # technical name.
+    assert lines[0] == "Dana Whitfield"
+    assert lines[1] == "person · Production Planner · Operations"
+    plain = f"lies on {share:.0%} of the shortest working paths between others"
+    assert plain in text
+    assert "Bottleneck: a person many working paths run through" in text
+    assert text.index(plain) < text.index("betweenness centrality")
+    # Moving off the node hides it.
+    page.mouse.move(2, 2)
+    page.wait_for_selector("#map-tip", state="hidden", timeout=5_000)
+    assert p.errors == []
+
+
+def test_hovering_an_edge_explains_the_handoff(web):
+    p = web()
+    page = p.goto("/map")
+    _wait_map(page, 100)
+    _settle(page)
+    edge = "cy.getElementById('OPS-PLN->MFG-03')"
+    # Both ends out of the way of the edge's middle: the view centred on it.
+    page.evaluate(f"() => {{ const cy = {CY}; cy.zoom(1.5); cy.center({edge}); }}")
+    _settle(page)
+    text = _hover(page, f"{edge}.renderedMidpoint()")
+    lines = text.splitlines()
+    # handoffs.csv: one handoff, production order, closeness 3 ("regular").
+    assert lines[0] == "Dana Whitfield → " + page.evaluate(
+        f"() => {CY}.getElementById('MFG-03').data('label')"
+    )
+    assert lines[1] == "1 handoff"
+    assert "they work together regularly" in text
+    assert text.index("regularly") < text.index("closeness 3.0 of 5")
+    assert p.errors == []
+
+
+def test_tooltip_writes_names_as_text(web):
+    """A name from an upload that is HTML stays text in the tooltip: no element is made
+    from it and no script runs."""
+    p = web()
+    page = p.goto("/map")
+    _wait_map(page, 100)
+    _settle(page)
+    evil = '<img src=x onerror="window.__pwned=1"><b>Dana</b>'
+    page.evaluate(
+        f"""(evil) => {{ const n = {CY}.getElementById('OPS-PLN');
+        n.data('tip', {{t: evil, s: evil, p: [evil], x: [evil]}}); }}""",
+        evil,
+    )
+    _zoom_to(page, "OPS-PLN")
+    text = _hover(page, "cy.getElementById('OPS-PLN').renderedPosition()")
+    assert text.splitlines() == [evil] * 4
+    assert page.evaluate("() => document.querySelectorAll('#map-tip img, #map-tip b').length") == 0
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => window.__pwned") is None
     assert p.errors == []
 
 
@@ -257,6 +413,56 @@ def test_thousand_people_draw_without_a_stall(browser, thousand):
         longest = max(page.evaluate("() => window.__longtasks"), default=0.0)
         print(f"drill-down: longest task {longest:.0f} ms")
         assert longest < MAX_LONG_TASK_MS
+        assert errors == []
+    finally:
+        ctx.close()
+
+
+@pytest.mark.slow
+def test_thousand_people_labels_never_overlap(browser, thousand):
+    """At the opening zoom and zoomed into the largest department, no drawn label
+    overlaps another; names appear as zooming in makes room for them."""
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        page = ctx.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(thousand + "/map")
+        _wait_map(page, 10)
+        _settle(page)
+        # Opening view: 13 departments and the external customer, each labelled.
+        drawn = _labels(page)
+        assert _overlaps(drawn) == []
+        assert len(drawn) == 14
+        assert min(x["px"] for x in drawn) >= MIN_LABEL_PX
+        page.evaluate(
+            f"() => {{ {CY}.nodes('.department').max(n => n.data('size')).ele.emit('tap'); }}"
+        )
+        page.wait_for_selector("#map-open", state="visible")
+        page.click("#map-open")
+        page.wait_for_function(f"() => {CY}.nodes('.person').length > 50", timeout=30_000)
+        _settle(page)
+        assert _overlaps(_labels(page)) == []
+        share = {}
+        for zoom in (1.0, 1.5, 2.5):
+            page.evaluate(
+                f"""() => {{ const cy = {CY};
+                const box = cy.nodes('.department-box').max(n => n.descendants().length).ele;
+                cy.zoom({zoom}); cy.center(box); }}"""
+            )
+            _settle(page)
+            drawn = _labels(page)
+            assert _overlaps(drawn) == [], zoom
+            assert min(x["px"] for x in drawn) >= MIN_LABEL_PX
+            n = _names_on_screen(page)
+            share[zoom] = n["drawn"] / max(1, n["drawn"] + n["left"])
+            print(f"\nzoom {zoom}: {n['drawn']} names drawn, {n['left']} left out for room")
+        # Names keep 12 px on screen while the people spread apart: at 2.5 x the people
+        # of a department stand at least (8 + 8 + 12) x 2.5 = 70 px apart (the sunflower's
+        # gap and the smallest radius, views._sunflower), about one 12 px name's width, so
+        # nearly every name has room; at 1 x they stand 28 px apart and many cannot.
+        assert share[1.0] < share[2.5]
+        assert share[2.5] >= 0.8
         assert errors == []
     finally:
         ctx.close()

@@ -210,3 +210,38 @@ def test_overview_states_near_misses_and_limits():
     o = views.overview(org, analyze(org, thresholds=Thresholds(permutations=99)))
     silo = [x for x in o["near_misses"] if x.startswith("silo:")]
     assert silo and "came closest" in silo[0] and "line 2x" in silo[0]
+
+
+def test_map_tips_in_plain_words_first(tmp_path):
+    """The hover text of the map (tests/conftest.py's chain cat -> bob -> ann -> cust)."""
+    org = orggraph.load(write_org(tmp_path / "org"))
+    a = analyze(org)
+    tips = {e["data"]["id"]: e["data"]["tip"] for e in views.map_elements(org, a)["elements"]}
+    bob = tips["bob"]
+    assert bob["t"] == "Bob Ray"
+    assert bob["s"] == "person · Account manager · Sales"
+    # Four units have handoffs: (4-1)(4-2) = 6 ordered pairs of others; Bob lies on
+    # cat -> ann and cat -> cust, 2 of 6.
+    assert bob["p"][0] == "lies on 33% of the shortest working paths between others"
+    assert bob["x"] == ["betweenness centrality: 0.333"]
+    edge = tips["bob->ann"]
+    assert "t" not in edge  # the browser names the ends
+    assert edge["s"] == "1 handoff"
+    assert edge["p"][0] == "they work together occasionally"  # closeness 2
+    assert edge["x"] == ["closeness 2.0 of 5"]
+    dept = {
+        e["data"]["id"]: e["data"]["tip"]
+        for e in views.map_elements(org, a, level="departments")["elements"]
+    }
+    assert dept["sales"]["t"] == "Sales" and dept["sales"]["s"] == "department"
+    assert dept["sales"]["p"][0] == "2 people"  # Bob and Cat
+    assert dept["cust"]["s"] == "external customer"
+
+
+def test_closeness_words():
+    assert views.closeness_words(1.0) == (
+        "they work together at arm's length",
+        "closeness 1.0 of 5",
+    )
+    assert views.closeness_words(4.6)[0] == "they work together closely, every day"
+    assert views.closeness_words(float("nan"))[1] == "closeness: not rated"
