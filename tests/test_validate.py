@@ -404,3 +404,123 @@ def test_error_is_one_exception_type_with_structured_list(tmp_path):
     d = exc.problems[0].to_dict()
     assert set(d) == {"severity", "code", "message", "source", "table", "row", "column", "value"}
     assert 'units.csv, row 6, column "kind"' in str(exc)
+
+
+# ---------------------------------------------------------------- rating scales
+# HANDOFFS rates closeness 2, 4, 5 and satisfaction 2, 4, (empty); importance 5, (empty), 3.
+SEVEN = HANDOFFS.replace(
+    "bob,ann,customer order,2,daily,5,2,1", "bob,ann,customer order,7,daily,7,1,1"
+)
+
+
+def _h(org, provider):
+    return org.handoffs.set_index("provider").loc[provider]
+
+
+def test_rating_scale_maps_every_rating_by_the_linear_rule(tmp_path):
+    # r' = 1 + 4 (r - 1) / 6 on 1-7: 7 -> 5, 4 -> 3, 5 -> 11/3, 3 -> 7/3, 1 -> 1.
+    org = orggraph.load(write_org(tmp_path / "o", handoffs=SEVEN), rating_scale="1-7")
+    bob, ann, cat = _h(org, "bob"), _h(org, "ann"), _h(org, "cat")
+    assert (bob.closeness, ann.closeness, cat.closeness) == pytest.approx((5, 3, 11 / 3))
+    assert (bob.satisfaction, ann.satisfaction) == pytest.approx((1, 3))
+    assert cat.importance == pytest.approx(7 / 3)  # 3 -> 1 + 4 x 2 / 6
+    # Weight uses the mapped importance: daily 21 x 5 / 3; distance the mapped closeness.
+    assert bob.weight == pytest.approx(35.0)
+    assert org.graph.edges["cat", "bob"]["distance"] == pytest.approx(3 / 11)
+
+
+def test_one_column_on_its_own_scale(tmp_path):
+    # satisfaction on 0-10: 2 -> 1.8, 4 -> 2.6 (r' = 1 + 4 r / 10); the rest stays 1-5.
+    org = orggraph.load(write_org(tmp_path / "o"), rating_scale=["satisfaction=0-10"])
+    assert _h(org, "bob").satisfaction == pytest.approx(1.8)
+    assert _h(org, "ann").satisfaction == pytest.approx(2.6)
+    assert _h(org, "bob").closeness == 2
+    # 0-6 (r' = 1 + 4 r / 6): closeness 2, 4, 5 -> 7/3, 11/3, 13/3.
+    org = orggraph.load(write_org(tmp_path / "o"), rating_scale="0-6")
+    assert [_h(org, p).closeness for p in ("bob", "ann", "cat")] == pytest.approx(
+        [1 + 4 * 2 / 6, 1 + 4 * 4 / 6, 1 + 4 * 5 / 6]
+    )
+
+
+def test_ratings_outside_the_declared_scale_are_located_errors(tmp_path):
+    bad = SEVEN.replace("ann,cust,shipment,4,", "ann,cust,shipment,8,")
+    (p,) = errors_of(write_org(tmp_path / "o", handoffs=bad), rating_scale="1-7")
+    assert (p.code, p.row, p.column, p.value) == ("out_of_range", 3, "closeness", "8")
+    assert "from 1 to 7 (the declared rating scale 1-7)" in p.message
+    # Without the scale, the 7s are out of the default 1-5.
+    problems = errors_of(write_org(tmp_path / "o", handoffs=SEVEN))
+    assert {(p.row, p.column) for p in problems} == {(2, "closeness"), (2, "importance")}
+
+
+def test_a_scales_table_declares_the_scale_in_the_file(tmp_path):
+    folder = write_org(tmp_path / "o", handoffs=SEVEN)
+    (folder / "scales.csv").write_text("column,low,high\ncloseness,1,7\nimportance,1,7\n")
+    org = orggraph.load(folder)
+    assert _h(org, "bob").closeness == pytest.approx(5)
+    assert _h(org, "bob").satisfaction == 1  # not declared: 1-5
+    # The same scale given again is fine; a different one is a located error.
+    assert orggraph.load(folder, rating_scale="closeness=1-7").handoffs.equals(org.handoffs)
+    (p,) = errors_of(folder, rating_scale="closeness=0-10")
+    assert (p.code, p.source, p.row, p.column, p.value) == (
+        "conflicting_scale",
+        "scales.csv",
+        2,
+        "column",
+        "closeness",
+    )
+
+
+def test_a_bad_scales_table(tmp_path):
+    folder = write_org(tmp_path / "o")
+    (folder / "scales.csv").write_text(
+        "column,low,high\ncloseness,7,1\nsatisfactoin,0,10\ncloseness,1,7\nimportance,one,5\n"
+    )
+    problems = errors_of(folder)
+    got = [(p.code, p.row, p.column) for p in problems]
+    assert got == [
+        ("bad_scale", 2, "high"),
+        ("unknown_column", 3, "column"),
+        ("duplicate_scale", 4, "column"),
+        ("bad_scale", 5, "low"),
+    ]
+    assert 'did you mean "satisfaction"?' in problems[1].message
+
+
+def test_rating_scale_specs():
+    from orggraph.schema import RatingScale, rating_scales
+
+    assert RatingScale.parse("0 to 6") == RatingScale(0, 6)
+    assert RatingScale.parse("-3..3").to_five(0) == 3.0
+    assert rating_scales(None) == {}
+    assert set(rating_scales({"satisfaction": "0-10"})) == {"satisfaction"}
+    for bad in ("7-1", "1-1", "seven", ["colour=1-7"]):
+        with pytest.raises(ValueError):
+            rating_scales(bad)
+
+
+def test_from_tables_takes_a_rating_scale(small_org):
+    org = orggraph.Organization.from_tables(
+        small_org.units[["id", "name", "kind", "parent"]],
+        small_org.handoffs[["provider", "customer", "deliverable", "closeness", "frequency"]],
+        rating_scale="1-5",
+    )
+    assert org.handoffs["closeness"].tolist() == small_org.handoffs["closeness"].tolist()
+
+
+def test_rating_scale_option(tmp_path, org_dir):
+    from click.testing import CliRunner
+
+    from orggraph.cli import main
+
+    def invoke(*args):
+        return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    r = invoke("validate", "--json", "--rating-scale", "0-10", org_dir)
+    assert r.exit_code == 0
+    bad = invoke("validate", "--rating-scale", "seven", org_dir)
+    assert bad.exit_code == 2 and "--rating-scale" in bad.output
+    bad = invoke("validate", "--rating-scale", "colour=1-7", org_dir)
+    assert bad.exit_code == 2 and "not a rating column" in bad.output
+    # 5 is out of 0-4: every rating of 5 in the small organization is listed.
+    r = invoke("validate", "--rating-scale", "closeness=0-4", org_dir)
+    assert r.exit_code == 1 and "the declared rating scale 0-4" in r.output
