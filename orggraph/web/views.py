@@ -32,6 +32,8 @@ __all__ = [
     "kind_words",
     "metric_line",
     "map_tips",
+    "whatif_summary",
+    "PROMISE_WORDS",
     "closeness_words",
     "CLOSENESS_WORDS",
     "METRICS",
@@ -1173,3 +1175,98 @@ def findings_csv(org, analysis, *, shown=None) -> str:
         ranks = [r.get("rank") for r in shown if isinstance(r, dict)]
         rows = [by_rank[k] for k in ranks if isinstance(k, int) and k in by_rank]
     return csv_text(rows, FINDINGS_CSV_COLUMNS)
+
+
+# ------------------------------------------------------------------ what-if
+#: What a promise's status means for the external customer, in words.
+PROMISE_WORDS = {
+    "broken": "can no longer be kept: no one is left for step {step} ({what})",
+    "weakened": "loses some of its alternatives at step {step} ({what})",
+    "taken over": "holds if {who} takes over step {step} ({what})",
+    "unaffected": "is not affected",
+}
+
+
+def whatif_summary(org, r) -> list[tuple[str, object]]:
+    """What a what-if result (:func:`orggraph.analysis.whatif.what_if`) says, in words,
+    as blocks for the page to draw: ``("summary", text)``, ``("heading", text)``,
+    ``("text", text)`` and ``("list", (items, what to say when there are none))``.
+
+    A departure leaves its work unserved (or taken over by the successor), never
+    resolved: its findings are listed as needing an owner.
+    """
+    names = org.names
+    lost, pairs = r["lost_pair_count"], r["pair_count"]
+    who = names.get(r["successor"], "") if r["successor"] else ""
+    unserved = r["unserved"]
+    by_customer = unserved.groupby("customer")["deliverable"].agg(
+        lambda d: ", ".join(sorted(set(d)))
+    )
+    if pairs:
+        head = (
+            f"{lost:,} of {pairs:,} who-reaches-whom dependencies lose every path "
+            f"({lost / pairs:.1%})" + (" (estimated from sampled sources)" if r["estimate"] else "")
+        )
+    else:
+        head = "No dependencies before."
+    undelivered = r["undelivered"][["provider", "deliverable", "customer"]].values
+    return [
+        ("summary", head),
+        (
+            "heading",
+            f"Internal customers who lose work ({len(by_customer)})"
+            if not who
+            else f"Work {who} takes over ({len(unserved)} deliverables)",
+        ),
+        ("list", ([f"{names.get(c, c)}: {d}" for c, d in by_customer.items()][:50], "none")),
+        ("heading", f"Work delivered to no one ({len(r['undelivered'])})"),
+        (
+            "list",
+            (
+                [f"{names.get(p, p)} → {names.get(c, c)}: {d}" for p, d, c in undelivered][:50],
+                "none",
+            ),
+        ),
+        ("heading", "Promises to the external customer"),
+        (
+            "list",
+            (
+                [
+                    f"The {p['promise_days']:g}-day promise ({p['deliverable']}) "
+                    + PROMISE_WORDS[p["status"]].format(
+                        step=p["step"], what=p["step_deliverable"], who=who
+                    )
+                    for p in r["promises"]
+                    if p["promise_days"] is not None
+                ],
+                "no promise with observed deliveries",
+            ),
+        ),
+        (
+            "text",
+            "Department pairs cut apart: "
+            + (
+                ", ".join(
+                    f"{names.get(a, a)} → {names.get(b, b)}" for a, b in r["department_pairs_lost"]
+                )
+                or "none"
+            ),
+        ),
+        ("heading", "Routes that get longer"),
+        (
+            "list",
+            (
+                [
+                    f"{names.get(a, a)} → {names.get(b, b)}: {after} handoffs instead of {before}"
+                    for a, b, before, after in r["rerouted"]
+                ][:30],
+                "none",
+            ),
+        ),
+        ("text", f"Units that no longer reach the customer: {len(r['cut_off_from_customer'])}"),
+        ("heading", "Findings that now need an owner"),
+        ("list", ([f.summary for f in r["findings_needing_owner"]], "none")),
+    ]
+
+
+# ---------------------------------------------------------- end what-if

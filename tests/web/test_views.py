@@ -245,3 +245,32 @@ def test_closeness_words():
     )
     assert views.closeness_words(4.6)[0] == "they work together closely, every day"
     assert views.closeness_words(float("nan"))[1] == "closeness: not rated"
+
+
+def test_whatif_summary_leaves_work_unserved(tmp_path):
+    """Removing Bob from tests/conftest.py's chain cat -> bob -> ann -> cust, by hand:
+    of the 3 pairs of the others whose work reached each other (cat -> ann, cat -> cust,
+    ann -> cust) the 2 from Cat lose every path; Ann loses the customer order Bob sent her
+    and Cat's sales targets reach no one."""
+    from orggraph.analysis.whatif import what_if
+
+    org = orggraph.load(write_org(tmp_path / "org"))
+    blocks = views.whatif_summary(org, what_if(org, ["bob"], analysis=analyze(org)))
+    assert blocks[0] == ("summary", "2 of 3 who-reaches-whom dependencies lose every path (66.7%)")
+    as_dict = {}
+    for (kind, x), nxt in zip(blocks, blocks[1:] + [(None, None)], strict=True):
+        if kind == "heading":
+            as_dict[x] = nxt[1]
+    assert as_dict["Internal customers who lose work (1)"] == (["Ann Lee: customer order"], "none")
+    assert as_dict["Work delivered to no one (1)"] == (
+        ["Cat Moss → Bob Ray: sales targets"],
+        "none",
+    )
+    assert as_dict["Routes that get longer"] == ([], "none")
+    texts = [x for kind, x in blocks if kind == "text"]
+    assert "Department pairs cut apart: Sales → Operations, Sales → Customer" in texts
+    assert "Units that no longer reach the customer: 1" in texts  # Cat
+    owner, _ = as_dict["Findings that now need an owner"]
+    assert owner and all("Bob Ray" in s for s in owner)
+    words = repr(blocks).lower()
+    assert "resolved" not in words and "go away" not in words

@@ -10,10 +10,22 @@ pytestmark = pytest.mark.browser
 def test_removing_dana_lists_the_lost_route_and_the_broken_promise(web):
     p = web()
     page = p.goto("/what-if")
+    # Every text the progress line shows, however briefly.
+    page.evaluate(
+        """() => { window.__progress = [];
+        const el = document.getElementById('whatif-progress');
+        new MutationObserver(() => window.__progress.push(el.innerText))
+            .observe(el, {childList: true, characterData: true, subtree: true}); }"""
+    )
     page.click("#whatif-remove")
     page.keyboard.type("Dana Whitfield")
     page.get_by_text("Dana Whitfield (person)", exact=True).click()
     page.wait_for_selector("#whatif-summary")
+    # Progress was shown while the server worked, and is gone with the answer.
+    page.wait_for_function("() => document.getElementById('whatif-progress').innerText === ''")
+    assert any(
+        t.startswith("Working out who loses what") for t in page.evaluate("() => window.__progress")
+    )
     text = page.inner_text("#whatif-result")
     # Sales' route to Manufacturing went through her (data/healthcare-supplier/handoffs.csv).
     assert "Sales → Manufacturing: 5 handoffs instead of 2" in text

@@ -10,6 +10,8 @@ from orggraph.web.styles import STYLESHEET
 
 dash.register_page(__name__, path="/what-if", name="What-if", order=5)
 
+WORKING = "Working out who loses what, and which promises still hold…"
+
 layout = html.Div(
     [
         html.H1("What-if"),
@@ -19,6 +21,7 @@ layout = html.Div(
             id="whatif-successor",
             placeholder="optional: who takes their work over",
         ),
+        html.P(id="whatif-progress", className="progress", role="status"),
         html.Div(id="whatif-result"),
         cyto.Cytoscape(
             id="whatif-map",
@@ -46,84 +49,15 @@ def options(key):
     return choices, choices
 
 
-def _listing(items, empty):
-    return html.Ul([html.Li(x) for x in items] or [html.Li(empty)])
-
-
-def summary(org, r) -> list:
-    """What the what-if result says, in words (a pure function of the result)."""
-    names = org.names
-    lost, pairs = r["lost_pair_count"], r["pair_count"]
-    who = names.get(r["successor"], "") if r["successor"] else ""
-    unserved = r["unserved"]
-    by_customer = unserved.groupby("customer")["deliverable"].agg(
-        lambda d: ", ".join(sorted(set(d)))
-    )
-    promise_words = {
-        "broken": "can no longer be kept: no one is left for step {step} ({what})",
-        "weakened": "loses some of its alternatives at step {step} ({what})",
-        "taken over": "holds if {who} takes over step {step} ({what})",
-        "unaffected": "is not affected",
-    }
-    return [
-        html.P(
-            (
-                f"{lost:,} of {pairs:,} who-reaches-whom dependencies lose every path "
-                f"({lost / pairs:.1%})"
-                + (" (estimated from sampled sources)" if r["estimate"] else "")
-                if pairs
-                else "No dependencies before."
-            ),
-            id="whatif-summary",
-        ),
-        html.H3(
-            f"Internal customers who lose work ({len(by_customer)})"
-            if not who
-            else f"Work {who} takes over ({len(unserved)} deliverables)"
-        ),
-        _listing(
-            [f"{names.get(c, c)}: {d}" for c, d in by_customer.items()][:50],
-            "none",
-        ),
-        html.H3(f"Work delivered to no one ({len(r['undelivered'])})"),
-        _listing(
-            [
-                f"{names.get(p_, p_)} → {names.get(c, c)}: {d}"
-                for p_, d, c in r["undelivered"][["provider", "deliverable", "customer"]].values
-            ][:50],
-            "none",
-        ),
-        html.H3("Promises to the external customer"),
-        _listing(
-            [
-                f"The {p_['promise_days']:g}-day promise ({p_['deliverable']}) "
-                + promise_words[p_["status"]].format(
-                    step=p_["step"], what=p_["step_deliverable"], who=who
-                )
-                for p_ in r["promises"]
-                if p_["promise_days"] is not None
-            ],
-            "no promise with observed deliveries",
-        ),
-        html.P(
-            "Department pairs cut apart: "
-            + (
-                ", ".join(f"{names[a]} → {names[b]}" for a, b in r["department_pairs_lost"])
-                or "none"
-            )
-        ),
-        html.H3("Routes that get longer"),
-        _listing(
-            [
-                f"{names[a]} → {names[b]}: {after} handoffs instead of {before}"
-                for a, b, before, after in r["rerouted"]
-            ][:30],
-            "none",
-        ),
-        html.P(f"Units that no longer reach the customer: {len(r['cut_off_from_customer'])}"),
-        html.H3("Findings that now need an owner"),
-        _listing([f.summary for f in r["findings_needing_owner"]], "none"),
-    ]
+def _block(kind, x):
+    if kind == "summary":
+        return html.P(x, id="whatif-summary")
+    if kind == "heading":
+        return html.H3(x)
+    if kind == "list":
+        items, empty = x
+        return html.Ul([html.Li(i) for i in items] or [html.Li(empty)])
+    return html.P(x)
 
 
 @callback(
@@ -132,6 +66,13 @@ def summary(org, r) -> list:
     Input("whatif-remove", "value"),
     Input("whatif-successor", "value"),
     Input("org-key", "data"),
+    # Progress while the server works (seconds at 10,000 people): a line saying so, and
+    # the choices held until the answer is in.
+    running=[
+        (Output("whatif-progress", "children"), WORKING, ""),
+        (Output("whatif-remove", "disabled"), True, False),
+        (Output("whatif-successor", "disabled"), True, False),
+    ],
 )
 def result(removed, successor, key):
     e = state.resolve(key)
@@ -148,4 +89,4 @@ def result(removed, successor, key):
         successor = None
     r = what_if(org, removed, analysis=analysis, successor=successor)
     m = views.map_elements(org, analysis, level=level, removed=r["removed"])
-    return summary(org, r), m["elements"]
+    return [_block(k, x) for k, x in views.whatif_summary(org, r)], m["elements"]
