@@ -34,6 +34,7 @@ from dash.exceptions import PreventUpdate
 from flask import current_app, session
 
 from ..analysis import analyze
+from ..cache import cached_analyze
 from ..exceptions import ERROR, OrgGraphError, Problem, ValidationError
 from ..readwrite import load, load_bytes
 from ..schema import Limits
@@ -61,7 +62,7 @@ __all__ = [
 log = logging.getLogger("orggraph.web")
 
 DEFAULT = "default"
-UPLOAD_SUFFIXES = (".xlsx", ".zip", ".json")
+UPLOAD_SUFFIXES = (".xlsx", ".ods", ".zip", ".json")
 
 #: Memory allowances on top of the tables' own bytes: per unit and per handoff (networkx
 #: and igraph graphs, lookups, findings, map positions) and per organization. Fitted to the
@@ -234,8 +235,9 @@ def decode_upload(contents: str, filename: str, *, max_bytes: int):
             [
                 _problem(
                     "unsupported",
-                    "upload an Excel workbook (.xlsx), a .zip of CSV files (units.csv, "
-                    "handoffs.csv, deliveries.csv) or a .json document",
+                    "upload an Excel workbook (.xlsx) or OpenDocument spreadsheet (.ods), a "
+                    ".zip of CSV files (units.csv, handoffs.csv, deliveries.csv) or a .json "
+                    "document",
                     name,
                 )
             ],
@@ -355,7 +357,6 @@ def _analyze_default(org):
     """The server's own organization: from the on-disk analysis cache when it was analysed
     before with the same content (a large organization then starts in seconds), with its
     progress in the server log the first time. Uploads are never written to that cache."""
-    from ..cache import cached_analyze
 
     def progress(step):
         log.info("analysing %s: %s", org.name, step)
