@@ -105,6 +105,9 @@ STYLESHEET = [
         },
     },
     {"selector": ".aggregate", "style": {"opacity": 0.6, "curve-style": "bezier"}},
+    # Set by assets/orggraph.js: hundreds of edges at once, and zoomed in past 1.2 x.
+    {"selector": "edge.dense", "style": {"opacity": 0.35}},
+    {"selector": "edge.thin", "style": {"width": "mapData(width, 0, 10, 0.5, 4)"}},
     {
         "selector": ".critical",
         "style": {

@@ -76,7 +76,20 @@
   // below it they stay small in map units and are not drawn (min-zoomed-font-size).
   // Set once the zoom settles: thousands of nodes are too many to restyle on every step.
   var NAME_PX = 12, NAME_ZOOM = 0.35;
+  // Edges: hundreds drawn at once are made lighter (class "dense"), and zoomed in they
+  // are drawn thinner ("thin"), so that a department's own work does not bury its people.
+  var DENSE = 400, THIN_ZOOM = 1.2;
+  function lines(cy) {
+    var thin = cy.zoom() > THIN_ZOOM, dense = cy.edges().length > DENSE;
+    if (cy.__thin === thin && cy.__dense === dense) return;
+    cy.__thin = thin;
+    cy.__dense = dense;
+    cy.batch(function () {
+      cy.edges().toggleClass("thin", thin).toggleClass("dense", dense);
+    });
+  }
   function names(cy) {
+    lines(cy);
     var z = cy.zoom(), on = z >= NAME_ZOOM;
     var f = on ? NAME_PX / z : NAME_PX;
     if (cy.__namePx === f) return;
@@ -144,6 +157,34 @@
       // Labels below their smallest screen size are not drawn anyway.
       return n.pstyle("font-size").pfValue * z >= n.pstyle("min-zoomed-font-size").pfValue;
     });
+    // Nodes are obstacles too: a name drawn over a colleague hides them (department
+    // titles, above their boxes, bottlenecks and what is in focus are placed regardless).
+    var bodies = {};
+    if (candidates.some(function (n) { return rank(n) > 1; })) {
+      cy.nodes().forEach(function (n) {
+        if (n.isParent() || (n.hasClass("faded") && !n.hasClass("found"))) return;
+        var b = n.renderedBoundingBox({ includeLabels: false, includeOverlays: false });
+        if (b.x2 < 0 || b.y2 < 0 || b.x1 > w || b.y1 > h) return;
+        var box = { x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2, id: n.id() };
+        for (var i = Math.floor(b.x1 / CELL); i <= Math.floor(b.x2 / CELL); i++) {
+          for (var j = Math.floor(b.y1 / CELL); j <= Math.floor(b.y2 / CELL); j++) {
+            (bodies[i + "," + j] = bodies[i + "," + j] || []).push(box);
+          }
+        }
+      });
+    }
+    function hits(g, b, i0, i1, j0, j1, self) {
+      for (var i = i0; i <= i1; i++) {
+        for (var j = j0; j <= j1; j++) {
+          var cell = g[i + "," + j];
+          for (var k = 0; cell && k < cell.length; k++) {
+            var o = cell[k];
+            if (o.id !== self && o.x1 < b.x2 && b.x1 < o.x2 && o.y1 < b.y2 && b.y1 < o.y2) return true;
+          }
+        }
+      }
+      return false;
+    }
     var order = candidates.toArray().sort(function (a, b) {
       return rank(a) - rank(b) || (b.data("size") || 0) - (a.data("size") || 0) ||
         (a.id() < b.id() ? -1 : 1);
@@ -154,18 +195,15 @@
       var x1 = b.x1 - LABEL_GAP, x2 = b.x2 + LABEL_GAP, y1 = b.y1 - LABEL_GAP, y2 = b.y2 + LABEL_GAP;
       var i0 = Math.floor(x1 / CELL), i1 = Math.floor(x2 / CELL);
       var j0 = Math.floor(y1 / CELL), j1 = Math.floor(y2 / CELL);
-      for (var i = i0; i <= i1; i++) {
-        for (var j = j0; j <= j1; j++) {
-          var cell = grid[i + "," + j];
-          for (var k = 0; cell && k < cell.length; k++) {
-            var o = cell[k];
-            if (o.x1 < b.x2 && b.x1 < o.x2 && o.y1 < b.y2 && b.y1 < o.y2) { hide.push(n); return; }
-          }
-        }
+      var r = rank(n);
+      if (hits(grid, b, i0, i1, j0, j1, null) ||
+          ((r === 2 || r === 4) && hits(bodies, b, i0, i1, j0, j1, n.id()))) {
+        hide.push(n);
+        return;
       }
       var box = { x1: x1, y1: y1, x2: x2, y2: y2 };
-      for (i = i0; i <= i1; i++) {
-        for (j = j0; j <= j1; j++) (grid[i + "," + j] = grid[i + "," + j] || []).push(box);
+      for (var i = i0; i <= i1; i++) {
+        for (var j = j0; j <= j1; j++) (grid[i + "," + j] = grid[i + "," + j] || []).push(box);
       }
       shown.push(n);
     });
@@ -241,7 +279,7 @@
     cy.__orggraph = true;
     var pending = null;
     function later() {
-      cy.__namePx = null;
+      cy.__namePx = cy.__thin = cy.__dense = null;
       if (pending) clearTimeout(pending);
       pending = setTimeout(function () { pending = null; fit(cy); }, 60);
     }
