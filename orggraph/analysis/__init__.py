@@ -182,8 +182,8 @@ def analyze(
         return result
 
     # The fast mode trades resolution for time where it hardly matters: the
-    # permutation test's z-scores from FAST_PERMUTATIONS shuffles, removal impact
-    # for the top 3 from 200 sampled sources.
+    # permutation test's z-scores from FAST_PERMUTATIONS shuffles. Removal impact
+    # keeps its candidates: with fewer, a key person found exactly went missing.
     permutations = min(t.permutations, FAST_PERMUTATIONS) if sample else t.permutations
     tables["ei_index"] = step(
         "E-I index",
@@ -235,9 +235,9 @@ def analyze(
             org,
             seed=seed,
             centrality_table=tables["centrality"],
-            top=3 if sample else t.key_person_candidates,
+            top=t.key_person_candidates,
             exact_limit=t.key_person_exact_limit,
-            sample=200 if sample else t.key_person_sample,
+            sample=t.key_person_sample,
             extra=tables["sole_links"]["person"].tolist(),
         ),
     )

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import orggraph
-from orggraph.analysis import paths
+from orggraph.analysis import analyze, paths
 from orggraph.analysis._graph import active_graph
 from orggraph.analysis.validation import organization_of
 from orggraph.synthetic import generate
@@ -125,3 +125,15 @@ def test_stated_bound_holds_against_exact_values(org1k):
     assert bound_fails <= 3 and top_fails <= 3
     # The bound is informative, not a blanket: some ranks come out certain.
     assert certain > 0
+
+
+def test_estimated_mode_finds_what_exact_finds_on_the_sample():
+    org = _healthcare()
+    exact = {(f.kind, f.subjects) for f in analyze(org, fast=False).findings}
+    # The default first sample covers the sample organization: the same findings.
+    assert {(f.kind, f.subjects) for f in analyze(org, fast=True).findings} == exact
+    # A real estimate from 100 of its units may miss a unit on the line, never adds one.
+    for seed in range(3):
+        fast = analyze(org, fast=True, sources=100, seed=seed)
+        assert fast.estimates["betweenness"]["sources"] >= 100
+        assert {(f.kind, f.subjects) for f in fast.findings} <= exact
