@@ -138,6 +138,7 @@ def analyze(
     sources=None,
     time_budget=None,
     progress=None,
+    processes=None,
 ) -> Analysis:
     """Run every analysis once and return the ranked findings with their tables.
 
@@ -162,6 +163,10 @@ def analyze(
         ``fast="auto"`` (see :func:`choose_paths`) and bounds the sampling.
     progress : callable, optional
         Called as ``progress(step_name)`` before each step.
+    processes : int, optional
+        Worker processes for an estimate's batches (see
+        :func:`paths.estimate`; the command line passes the number of cores).
+        The result does not depend on it.
     """
     t = thresholds or Thresholds()
     started = time.perf_counter()
@@ -208,6 +213,7 @@ def analyze(
                 sources=sample,
                 seed=seed,
                 progress=progress,
+                processes=processes,
                 # Without a budget, at most twice the first sample.
                 max_sources=None if time_budget is not None else 2 * sample,
                 # The sampling may use what is left of half the budget.

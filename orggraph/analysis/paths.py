@@ -144,6 +144,7 @@ def estimate(
     time_budget: float | None = None,
     seed: int = 0,
     progress=None,
+    processes: int | None = None,
 ) -> Paths:
     """Betweenness estimated from sampled sources, with its error stated.
 
@@ -169,8 +170,15 @@ def estimate(
     batches of the same size are added, until all are, ``max_sources``
     (default: as many as units) is reached or ``time_budget`` seconds are
     spent (checked after every batch, from the second on: fewer batches
-    give a wider, still honest, bound). Asking for at least as many sources as there are units gives
-    the exact values (:func:`exact`).
+    give a wider, still honest, bound).
+
+    With ``processes`` above 1, batches are computed by that many forked
+    worker processes (igraph holds the interpreter lock while it works);
+    the result is the same as with one. Only for command-line use: forking
+    a multi-threaded server is unsafe, so the web view never asks for it.
+
+    Asking for at least as many sources as there are units gives the exact
+    values (:func:`exact`).
 
     Returns
     -------
@@ -206,11 +214,18 @@ def estimate(
     node_parts, used = [], 0
     node_sum, edge_sum = np.zeros(n), np.zeros(g.ecount())
     k = max(1, min(k, n - 1))
+    pool = _pool(processes, (g, w, tails, reach)) if processes and processes > 1 else None
     while True:
-        for _ in range(batches):
-            batch = _stratified(rng, strata, size)
+        # Batches are drawn here, in order, whoever computes them: the same seed
+        # gives the same estimate with one process or several.
+        drawn = [_stratified(rng, strata, size) for _ in range(batches)]
+        done = (
+            pool.imap(_child_dependencies, drawn)
+            if pool
+            else (_dependencies(g, w, tails, reach, b) for b in drawn)
+        )
+        for batch, (dep, eb) in zip(drawn, done, strict=False):
             used += len(batch)
-            dep, eb = _dependencies(g, w, tails, reach, batch)
             node_sum += dep
             edge_sum += eb
             node_parts.append(dep * n / len(batch))
@@ -241,6 +256,8 @@ def estimate(
         out_of_time = time_budget is not None and time.perf_counter() - start > time_budget
         if certain == k or used + size * batches > max_sources or out_of_time:
             break
+    if pool:
+        pool.terminate()
     scale = 1.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0
     info = {
         "method": "sampled sources in independent batches stratified by department "
@@ -263,6 +280,22 @@ def estimate(
         else ("time budget" if out_of_time else "all allowed sources used"),
     }
     return Paths(mean, edge_sum * n / used, info, lower, upper)
+
+
+#: What forked workers compute on: set just before the pool forks, read-only after.
+_WORK: tuple = ()
+
+
+def _pool(processes: int, work: tuple):
+    import multiprocessing
+
+    global _WORK
+    _WORK = work
+    return multiprocessing.get_context("fork").Pool(processes)
+
+
+def _child_dependencies(batch):
+    return _dependencies(*_WORK, batch)
 
 
 def _dependencies(g, w, tails, reach, batch) -> tuple[np.ndarray, np.ndarray]:

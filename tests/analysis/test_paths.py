@@ -137,3 +137,11 @@ def test_estimated_mode_finds_what_exact_finds_on_the_sample():
         fast = analyze(org, fast=True, sources=100, seed=seed)
         assert fast.estimates["betweenness"]["sources"] >= 100
         assert {(f.kind, f.subjects) for f in fast.findings} <= exact
+
+
+def test_worker_processes_give_the_same_estimate():
+    org = _cross_parker()
+    one = paths.estimate(org, sources=20, batches=4, seed=7)
+    two = paths.estimate(org, sources=20, batches=4, seed=7, processes=2)
+    assert np.array_equal(one.node, two.node) and np.array_equal(one.edge, two.edge)
+    assert one.info == two.info
