@@ -105,7 +105,8 @@ def cached_analyze(
     from .analysis import Thresholds, analyze
 
     t = settings.get("thresholds") or Thresholds()
-    keyed = {k: v for k, v in settings.items() if k != "thresholds"}
+    # Worker processes change the time, not the result: not part of the key.
+    keyed = {k: v for k, v in settings.items() if k not in ("thresholds", "processes")}
     keyed["thresholds"] = asdict(t)
     folder = Path(folder) if folder else cache_dir()
     key = _key(org, keyed)

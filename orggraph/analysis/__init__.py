@@ -138,6 +138,7 @@ def analyze(
     sources=None,
     time_budget=None,
     progress=None,
+    processes=None,
 ) -> Analysis:
     """Run every analysis once and return the ranked findings with their tables.
 
@@ -162,6 +163,10 @@ def analyze(
         ``fast="auto"`` (see :func:`choose_paths`) and bounds the sampling.
     progress : callable, optional
         Called as ``progress(step_name)`` before each step.
+    processes : int, optional
+        Worker processes for an estimate's batches (see
+        :func:`paths.estimate`; the command line passes the number of cores).
+        The result does not depend on it.
     """
     t = thresholds or Thresholds()
     started = time.perf_counter()
@@ -182,8 +187,8 @@ def analyze(
         return result
 
     # The fast mode trades resolution for time where it hardly matters: the
-    # permutation test's z-scores from FAST_PERMUTATIONS shuffles, removal impact
-    # for the top 3 from 200 sampled sources.
+    # permutation test's z-scores from FAST_PERMUTATIONS shuffles. Removal impact
+    # keeps its candidates: with fewer, a key person found exactly went missing.
     permutations = min(t.permutations, FAST_PERMUTATIONS) if sample else t.permutations
     tables["ei_index"] = step(
         "E-I index",
@@ -208,6 +213,7 @@ def analyze(
                 sources=sample,
                 seed=seed,
                 progress=progress,
+                processes=processes,
                 # Without a budget, at most twice the first sample.
                 max_sources=None if time_budget is not None else 2 * sample,
                 # The sampling may use what is left of half the budget.
@@ -235,9 +241,9 @@ def analyze(
             org,
             seed=seed,
             centrality_table=tables["centrality"],
-            top=3 if sample else t.key_person_candidates,
+            top=t.key_person_candidates,
             exact_limit=t.key_person_exact_limit,
-            sample=200 if sample else t.key_person_sample,
+            sample=t.key_person_sample,
             extra=tables["sole_links"]["person"].tolist(),
         ),
     )

@@ -403,17 +403,22 @@ class Reach:
         return out - 1
 
     def _dept_reach(self, graph, removed):
+        # Vectorised: a Python loop over every reached unit of every department
+        # cost seconds per removal at 10,000 people.
+        keep = np.ones(self.n, dtype=bool)
+        keep[list(removed)] = False
         pairs = set()
         for d in range(self.k):
-            for v in graph.subcomponent(self.n + d, mode="out"):
-                if v < self.n and v not in removed and self.group[v] != d:
-                    pairs.add((d, int(self.group[v])))
+            vs = np.asarray(graph.subcomponent(self.n + d, mode="out"), dtype=np.int64)
+            vs = vs[vs < self.n]
+            vs = vs[keep[vs]]
+            pairs.update((d, int(g2)) for g2 in np.unique(self.group[vs]) if g2 != d)
         return pairs
 
     def _to_customer(self, graph):
         out = set()
         for e in self.ext:
-            out |= set(graph.subcomponent(e, mode="in"))
+            out.update(graph.subcomponent(e, mode="in"))
         return out
 
     def without(self, removed, *, successor=None, max_pairs=0) -> dict:

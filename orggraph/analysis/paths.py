@@ -116,6 +116,23 @@ def exact(org, *, threads: int | None = None, engine: str = "auto") -> Paths:
     )
 
 
+def _stratified(rng, strata: np.ndarray, size: int) -> np.ndarray:
+    """A systematic sample of ``size`` units, implicitly stratified by ``strata``.
+
+    Units are listed stratum by stratum (strata and members in random order)
+    and every ``n / size``-th is taken from a random start: each unit is
+    drawn with probability exactly ``size / n`` (so ``n / size`` times the
+    sum over the sample is unbiased) and every department gets its share of
+    sources. Betweenness depends most on where the source sits (a broker
+    carries its own department's work out), so this removes the
+    between-department part of the sampling noise.
+    """
+    n = len(strata)
+    order = np.lexsort((rng.random(n), rng.permutation(int(strata.max()) + 1)[strata]))
+    step = n / size
+    return order[np.floor(rng.random() * step + step * np.arange(size)).astype(np.int64)]
+
+
 def estimate(
     org,
     *,
@@ -127,63 +144,101 @@ def estimate(
     time_budget: float | None = None,
     seed: int = 0,
     progress=None,
+    processes: int | None = None,
 ) -> Paths:
     """Betweenness estimated from sampled sources, with its error stated.
 
-    Sources are drawn without replacement (seeded) in ``batches`` equal
-    batches; each batch gives an unbiased estimate of every unit's and
-    handoff's betweenness (its dependencies scaled by n / batch size); the
-    estimate pools all sources (dependencies x n / sources used), exact
-    when every unit was a source. For unit *v*, the interval is
+    Sources are drawn in ``batches`` independent batches, each a systematic
+    sample stratified by department (:func:`_stratified`): every unit is in
+    a batch with the same probability, so each batch gives an unbiased
+    estimate of every unit's and handoff's betweenness (its dependencies
+    scaled by n / batch size), and the batches are independent. The
+    estimate pools them; for unit *v* the interval is
     ``mean +/- t x sd / sqrt(batches)`` with the Student t quantile at
     ``1 - (1 - confidence) / (2 n)``: a Bonferroni bound, so that *all* n
     intervals hold together with probability ``confidence`` (asymptotically:
     the batch means are approximately normal; this is not a worst-case
-    bound). A unit of the estimated top ``k`` is *certain* when its lower
-    bound is above the upper bound of every unit outside the top ``k``.
+    bound, and tests/analysis/test_paths.py checks it against exact values).
+    A unit of the estimated top ``k`` is *certain* when its lower bound is
+    above the upper bound of every unit outside the top ``k``.
+
+    One shortest-path pass per batch serves units and handoffs: the
+    dependencies a batch puts on the handoffs leaving *v* add up to *v*'s
+    own dependency plus, where *v* is a source, the units it reaches.
 
     While fewer than ``k`` are certain, further rounds of ``batches``
     batches of the same size are added, until all are, ``max_sources``
-    (default: all units) is reached or ``time_budget`` seconds are spent.
+    (default: as many as units) is reached or ``time_budget`` seconds are
+    spent (checked after every batch, from the second on: fewer batches
+    give a wider, still honest, bound).
+
+    With ``processes`` above 1, batches are computed by that many forked
+    worker processes (igraph holds the interpreter lock while it works);
+    the result is the same as with one. Only for command-line use: forking
+    a multi-threaded server is unsafe, so the web view never asks for it.
+
+    Asking for at least as many sources as there are units gives the exact
+    values (:func:`exact`).
 
     Returns
     -------
     Paths
         ``info`` holds ``sources``, ``of``, ``batches``, ``confidence``,
         ``half_width_max`` (the widest interval among the top ``k``, as a
-        normalized betweenness), ``top_certain`` and ``top``.
+        normalized betweenness), ``bound`` (the widest of all: every unit's
+        estimate lies within it of the exact value, with ``confidence``),
+        ``top_certain`` and ``top``.
 
     References
     ----------
     Brandes, U. & Pich, C. (2007). Centrality estimation in large networks.
     *Int. J. Bifurcation and Chaos* 17(7), 2303-2318.
+    Brandes, U. (2008). On variants of shortest-path betweenness centrality
+    and their generic computation. *Social Networks* 30(2), 136-145.
+    Cochran, W. G. (1977). *Sampling Techniques*, 3rd ed., ch. 8
+    (systematic sampling).
     """
     from scipy.special import stdtrit
 
-    g, _, _ = active_graph(org)
+    g, _, strata = active_graph(org)
     n = g.vcount()
+    if sources >= n:
+        return exact(org)
     w = lengths(g)
+    tails = np.asarray([s for s, _ in g.get_edgelist()], dtype=np.int64)
+    reach = _Reach(g)
     max_sources = min(max_sources or n, n)
     size = max(1, min(sources, max_sources) // batches)
     rng = np.random.default_rng(seed)
-    order = rng.permutation(n)
     start = time.perf_counter()
     node_parts, used = [], 0
     node_sum, edge_sum = np.zeros(n), np.zeros(g.ecount())
     k = max(1, min(k, n - 1))
+    pool = _pool(processes, (g, w, tails, reach)) if processes and processes > 1 else None
     while True:
-        for _ in range(batches):
-            batch = order[used : used + size]
-            if not len(batch):
-                break
+        # Batches are drawn here, in order, whoever computes them: the same seed
+        # gives the same estimate with one process or several.
+        drawn = [_stratified(rng, strata, size) for _ in range(batches)]
+        done = (
+            pool.imap(_child_dependencies, drawn)
+            if pool
+            else (_dependencies(g, w, tails, reach, b) for b in drawn)
+        )
+        for batch, (dep, eb) in zip(drawn, done, strict=False):
             used += len(batch)
-            src = batch.tolist()
-            dep = np.asarray(g.betweenness(directed=True, weights=w, sources=src))
             node_sum += dep
-            edge_sum += np.asarray(g.edge_betweenness(directed=True, weights=w, sources=src))
+            edge_sum += eb
             node_parts.append(dep * n / len(batch))
             if progress:
-                progress(f"shortest paths: {used:,} of {n:,} sources")
+                progress(f"shortest paths: {used:,} sources of {n:,} units")
+            # A budget is kept batch by batch (two at least, for a spread): on a
+            # million units one round of batches alone can take an hour.
+            if (
+                time_budget is not None
+                and len(node_parts) >= 2
+                and time.perf_counter() - start > time_budget
+            ):
+                break
         x = np.vstack(node_parts)
         m = len(x)
         # The pooled estimate (every source so far) is unbiased and the least
@@ -199,21 +254,25 @@ def estimate(
         ceiling = upper[rest].max() if rest.any() else -np.inf
         certain = int(np.sum(lower[top] > ceiling))
         out_of_time = time_budget is not None and time.perf_counter() - start > time_budget
-        if certain == k or used >= max_sources or out_of_time:
+        if certain == k or used + size * batches > max_sources or out_of_time:
             break
-    if used >= n:
-        # Every unit was a source: the "estimate" is exact.
-        lower = upper = mean
-        certain = k
+    if pool:
+        pool.terminate()
     scale = 1.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0
     info = {
-        "method": "sampled sources in independent batches (Brandes & Pich 2007)",
+        "method": "sampled sources in independent batches stratified by department "
+        "(Brandes & Pich 2007)",
         "sources": int(used),
         "of": int(n),
         "batches": int(m),
         "seed": seed,
         "confidence": confidence,
         "half_width_max": float(np.max(upper[top] - mean[top]) * scale),
+        # The one figure that bounds every unit: per-unit intervals of units
+        # whose paths come from a few sources are too narrow (the batch spread
+        # misses rare sources), the widest interval covers them
+        # (tests/analysis/test_paths.py).
+        "bound": float(np.max(upper - mean) * scale),
         "top": int(k),
         "top_certain": certain,
         "stopped": "separated"
@@ -221,6 +280,59 @@ def estimate(
         else ("time budget" if out_of_time else "all allowed sources used"),
     }
     return Paths(mean, edge_sum * n / used, info, lower, upper)
+
+
+#: What forked workers compute on: set just before the pool forks, read-only after.
+_WORK: tuple = ()
+
+
+def _pool(processes: int, work: tuple):
+    import multiprocessing
+
+    global _WORK
+    _WORK = work
+    return multiprocessing.get_context("fork").Pool(processes)
+
+
+def _child_dependencies(batch):
+    return _dependencies(*_WORK, batch)
+
+
+def _dependencies(g, w, tails, reach, batch) -> tuple[np.ndarray, np.ndarray]:
+    """Units' and handoffs' dependencies on the sources in ``batch``, from one pass.
+
+    igraph's edge pass alone: what the batch's paths put on the handoffs
+    leaving *v* sums to *v*'s dependency (Brandes 2001, eq. 6) plus, for
+    each time *v* is itself a source, the units it reaches besides itself.
+    """
+    eb = np.asarray(g.edge_betweenness(directed=True, weights=w, sources=batch.tolist()))
+    dep = np.bincount(tails, weights=eb, minlength=g.vcount())
+    np.subtract.at(dep, batch, reach(batch) - 1)
+    # The subtraction can leave -1e-12 where nothing passes.
+    return np.maximum(dep, 0.0), eb
+
+
+class _Reach:
+    """How many units a unit reaches along handoffs, itself included.
+
+    Everyone in a strongly connected component reaches the same units, so
+    one search on the condensed graph per component asked for, remembered.
+    """
+
+    def __init__(self, g):
+        comps = g.connected_components(mode="strong")
+        self.member = np.asarray(comps.membership, dtype=np.int64)
+        self.sizes = np.asarray(comps.sizes(), dtype=np.int64)
+        self.dag = comps.cluster_graph(combine_edges="first")
+        self.known: dict[int, int] = {}
+
+    def __call__(self, units: np.ndarray) -> np.ndarray:
+        out = np.empty(len(units))
+        for i, c in enumerate(self.member[units].tolist()):
+            if c not in self.known:
+                self.known[c] = int(self.sizes[self.dag.subcomponent(c, mode="out")].sum())
+            out[i] = self.known[c]
+        return out
 
 
 def predict_exact_seconds(org, *, threads: int = 1) -> float:
