@@ -234,12 +234,15 @@ def _breakdown(d) -> str:
 
 def _guarantee(b) -> str:
     """The estimator's guarantee in words and numbers."""
+    # Results cached before the bound was stated carry only the top-k width.
+    bound = b.get("bound", b["half_width_max"])
     return (
         f"From {b['sources']:,} of {b['of']:,} sources in {b['batches']} independent batches "
-        f"(seed {b['seed']}): every unit's betweenness lies within its stated interval with "
-        f"{b['confidence']:.0%} confidence, all together; the widest interval in the top "
-        f"{b['top']} is +/-{b['half_width_max']:.4f}. Top {b['top']}: {b['top_certain']} "
-        f"certain, {b['top'] - b['top_certain']} uncertain ({b['stopped']})."
+        f"(seed {b['seed']}): every unit's betweenness lies within +/-{bound:.4f} of its exact "
+        f"value with {b['confidence']:.0%} confidence, all units together; the top "
+        f"{b['top']}'s own intervals are at most +/-{b['half_width_max']:.4f}. "
+        f"Top {b['top']}: {b['top_certain']} certain, {b['top'] - b['top_certain']} uncertain "
+        f"({b['stopped']})."
     )
 
 
