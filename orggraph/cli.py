@@ -278,12 +278,20 @@ def validate(loader, path, as_json):
 @main.command()
 @input_options
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def summary(loader, path, as_json):
+@click.option(
+    "--min-group-size",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    metavar="K",
+    help="Suppress the headcount of a department of fewer than K people.",
+)
+def summary(loader, path, as_json, min_group_size):
     """Counts by kind, departments with headcount, handoffs inside vs across, density."""
     from .summary import summary as make_summary
 
     org = _load_or_exit(loader, as_json)
-    s = make_summary(org)
+    s = make_summary(org, min_group_size=min_group_size)
     if as_json:
         click.echo(json.dumps(s, indent=1))
         return
@@ -315,8 +323,18 @@ def summary(loader, path, as_json):
         click.echo(
             click.style("  departments", bold=True) + " " * max(0, width - 9) + "  people  teams"
         )
+        hidden = 0
         for d in s["departments"]:
-            click.echo(f"    {d['name']:<{width}}  {d['headcount']:>6}  {d['teams']:>5}")
+            if d["suppressed"]:
+                hidden += 1
+                click.echo(f"    {d['name']:<{width}}  {'suppressed':>13}")
+            else:
+                click.echo(f"    {d['name']:<{width}}  {d['headcount']:>6}  {d['teams']:>5}")
+        if hidden:
+            click.echo(
+                f"  {_n(hidden, 'department')} of fewer than {min_group_size} people: "
+                "headcount suppressed (--min-group-size)"
+            )
 
 
 def _thresholds_or_fail(config, overrides):

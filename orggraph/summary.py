@@ -7,10 +7,13 @@ import networkx as nx
 __all__ = ["summary"]
 
 
-def summary(org) -> dict:
+def summary(org, *, min_group_size: int | None = None) -> dict:
     """Counts by kind, departments with headcount, handoffs inside vs across, density.
 
     Density is that of the unit-level directed graph: edges / (n (n - 1)).
+    With ``min_group_size`` K, a department of fewer than K people keeps its
+    name but its headcount and teams are ``None`` and ``suppressed`` is
+    True (the privacy rule of :mod:`orggraph.privacy`).
 
     Examples
     --------
@@ -39,14 +42,10 @@ def summary(org) -> dict:
         "units": len(units),
         "kinds": {k: int(kinds.get(k, 0)) for k in ("department", "team", "person", "external")},
         "departments": [
-            {
-                "id": r.id,
-                "name": r.name,
-                "headcount": int(people.get(r.id, 0)),
-                "teams": int(teams.get(r.id, 0)),
-            }
+            _department(r, int(people.get(r.id, 0)), int(teams.get(r.id, 0)), min_group_size)
             for r in tops.itertuples(index=False)
         ],
+        "min_group_size": min_group_size,
         "handoffs": len(h),
         "handoffs_inside": int(inside.sum()),
         "handoffs_across": int((~inside).sum()),
@@ -59,3 +58,9 @@ def summary(org) -> dict:
         # Research edge lists may hold self-ties; they are dropped and counted here.
         "self_ties_dropped": sum(1 for w in org.warnings if w.code == "self_tie"),
     }
+
+
+def _department(r, headcount: int, teams: int, k) -> dict:
+    if k is not None and headcount < k:
+        return {"id": r.id, "name": r.name, "headcount": None, "teams": None, "suppressed": True}
+    return {"id": r.id, "name": r.name, "headcount": headcount, "teams": teams, "suppressed": False}

@@ -84,3 +84,16 @@ def test_python_dash_m_and_no_dash_import():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert "Manufacturing" in r.stdout
+
+
+def test_summary_suppresses_small_departments(org_dir):
+    # org_dir's departments have 1-2 people each: under the default K = 5.
+    r = invoke("summary", org_dir)
+    assert "suppressed" in r.output and "fewer than 5 people" in r.output
+    doc = json.loads(invoke("summary", org_dir, "--json").output)
+    assert doc["departments"] and all(d["headcount"] is None for d in doc["departments"])
+    assert all(d["suppressed"] for d in doc["departments"])
+    # K = 1 shows them: the headcounts then add up to the 3 people.
+    doc = json.loads(invoke("summary", org_dir, "--json", "--min-group-size", "1").output)
+    assert sum(d["headcount"] for d in doc["departments"]) == 3
+    assert invoke("summary", org_dir, "--min-group-size", "0").exit_code == 2
