@@ -4,7 +4,7 @@
 
 Starts a server per organization (synthetic ones as `orggraph generate --people N`
 writes them), opens each page in headless Chromium at 1440x900 and writes
-docs/screenshots/<size>-<page>.png.
+docs/screenshots/<size>-<page>.png; ``map-names`` is the largest department zoomed in.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ PAGES = [
     ("matrix", "/matrix", "#matrix-graph .main-svg"),
     ("findings", "/findings", "#findings-grid .ag-row"),
     ("sla", "/sla", "#sla-promise"),
+    ("report", "/report", ".download-button"),
+    ("compare", "/compare", "#compare-md"),
 ]
 
 
@@ -44,6 +46,58 @@ def _wait_cy(page, id_="map"):
     )
     page.wait_for_function("() => document.querySelector('[data-fitted]')", timeout=60_000)
     page.wait_for_timeout(800)
+
+
+def _label_overlaps(page):
+    """Labels drawn on screen (Cytoscape's rendered label boxes) and pairs overlapping."""
+    return page.evaluate(
+        """() => {
+        const cy = document.getElementById('map')._cyreg.cy, z = cy.zoom(), out = [];
+        const opts = {includeNodes: false, includeEdges: false, includeLabels: true,
+                      includeOverlays: false};
+        cy.nodes().forEach(n => {
+            if (!n.style('label') || parseFloat(n.style('text-opacity')) === 0) return;
+            if (parseFloat(n.style('font-size')) * z < parseFloat(
+                n.style('min-zoomed-font-size'))) return;
+            const b = n.renderedBoundingBox(opts);
+            if (b.x2 < 0 || b.y2 < 0 || b.x1 > cy.width() || b.y1 > cy.height()) return;
+            out.push(b);
+        });
+        let pairs = 0;
+        out.forEach((a, i) => out.slice(i + 1).forEach(b => {
+            if (a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2) pairs++;
+        }));
+        const el = cy.container();
+        return `${out.length} labels drawn (${el.getAttribute('data-labels')}), ` +
+            `${pairs} overlapping pairs, zoom ${z.toFixed(2)}`;
+    }"""
+    )
+
+
+def names(page, base, size):
+    """The largest department's people, zoomed in (1.5 x) on its middle: names as they
+    appear once there is room, none over another."""
+    cy = CY.format(id="map")
+    page.goto(base + "/map")
+    _wait_cy(page)
+    if page.evaluate(f"() => {cy}.nodes('.department').length > 0"):
+        page.evaluate(
+            f"() => {{ {cy}.nodes('.department').max(n => n.data('size')).ele.emit('tap'); }}"
+        )
+        page.wait_for_selector("#map-open", state="visible")
+        page.click("#map-open")
+        page.wait_for_function(f"() => {cy}.nodes('.person').length > 50", timeout=600_000)
+        page.wait_for_timeout(1500)
+    page.evaluate(
+        f"""() => {{ const cy = {cy};
+        const box = cy.nodes('.department-box').max(n => n.descendants().length).ele;
+        cy.zoom(1.5); cy.center(box); }}"""
+    )
+    page.evaluate("() => document.getElementById('map').scrollIntoView()")
+    page.evaluate("() => window.scrollBy(0, -110)")
+    page.wait_for_timeout(800)
+    print(f"{size} largest department at 1.5 x: {_label_overlaps(page)}", flush=True)
+    page.screenshot(path=OUT / f"{size}-map-names.png")
 
 
 def shoot(browser, base, size, focus, remove):
@@ -59,6 +113,9 @@ def shoot(browser, base, size, focus, remove):
             page.evaluate("() => document.getElementById('map').scrollIntoView()")
             page.evaluate("() => window.scrollBy(0, -110)")
         page.screenshot(path=OUT / f"{size}-{name}.png")
+        if name == "map":
+            print(f"{size} opening map: {_label_overlaps(page)}", flush=True)
+    names(page, base, size)
     page.goto(base + "/what-if")
     page.wait_for_selector("#whatif-remove")
     page.wait_for_timeout(1500)

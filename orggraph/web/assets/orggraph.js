@@ -157,10 +157,11 @@
       // Labels below their smallest screen size are not drawn anyway.
       return n.pstyle("font-size").pfValue * z >= n.pstyle("min-zoomed-font-size").pfValue;
     });
-    // Nodes are obstacles too: a name drawn over a colleague hides them (department
-    // titles, above their boxes, bottlenecks and what is in focus are placed regardless).
+    // Nodes are obstacles for people's names: a name drawn over a colleague hides them.
+    // Department labels, bottlenecks and what is in focus are placed regardless: at
+    // 10,000 people the largest departments, in the middle, would otherwise go unnamed.
     var bodies = {};
-    if (candidates.some(function (n) { return rank(n) > 1; })) {
+    if (candidates.some(function (n) { return rank(n) === 4; })) {
       cy.nodes().forEach(function (n) {
         if (n.isParent() || (n.hasClass("faded") && !n.hasClass("found"))) return;
         var b = n.renderedBoundingBox({ includeLabels: false, includeOverlays: false });
@@ -197,7 +198,7 @@
       var j0 = Math.floor(y1 / CELL), j1 = Math.floor(y2 / CELL);
       var r = rank(n);
       if (hits(grid, b, i0, i1, j0, j1, null) ||
-          ((r === 2 || r === 4) && hits(bodies, b, i0, i1, j0, j1, n.id()))) {
+          (r === 4 && hits(bodies, b, i0, i1, j0, j1, n.id()))) {
         hide.push(n);
         return;
       }
