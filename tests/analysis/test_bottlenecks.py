@@ -254,3 +254,29 @@ def test_one_networkit_pass_equals_networkx_and_igraph(name):
     assert one.edge == pytest.approx([edge[e] for e in g.get_edgelist()], abs=1e-6)
     assert two.node == pytest.approx(one.node, abs=1e-6)
     assert two.edge == pytest.approx(one.edge, abs=1e-6)
+
+
+@pytest.mark.parametrize("name", ["random", "healthcare", "krackhardt"])
+def test_removal_impact_equals_networkx_descendants(name):
+    """Reach.without (components and the graph between them) against networkx, pair by pair."""
+    from orggraph.analysis.bottlenecks import Reach
+
+    org = ORGS[name]()
+    reach = Reach(org)
+    g = nx.DiGraph()
+    g.add_nodes_from(range(reach.n))
+    g.add_edges_from(reach.g.get_edgelist())
+    dept = {i: int(grp) for i, grp in enumerate(reach.group)}
+    for x in [0, reach.n // 2, reach.n - 1]:
+        h = g.copy()
+        h.remove_node(x)
+        before = {s: nx.descendants(g, s) - {x} for s in h}
+        after = {s: nx.descendants(h, s) for s in h}
+        pairs = sum(len(v) for v in before.values())
+        lost = pairs - sum(len(v) for v in after.values())
+        r = reach.without({x}, routes=False)
+        assert (r["lost_pairs"], r["pairs"]) == (lost, pairs)
+        d_before = {(dept[s], dept[t]) for s in g for t in nx.descendants(g, s) | {s}}
+        d_after = {(dept[s], dept[t]) for s in h for t in nx.descendants(h, s) | {s}}
+        gone = {p for p in d_before - d_after if p[0] != p[1]}
+        assert set(r["department_pairs"]) == gone
