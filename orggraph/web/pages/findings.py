@@ -9,8 +9,15 @@ from orggraph.web import state, views
 
 dash.register_page(__name__, path="/findings", name="Findings", order=3)
 
+#: Long texts wrap (whole sentences, not "Product Development keeps to itself: 97…").
+_WRAP = {
+    "wrapText": True,
+    "autoHeight": True,
+    "cellStyle": {"lineHeight": "1.35", "whiteSpace": "normal", "wordBreak": "normal"},
+}
+
 COLUMNS = [
-    {"field": "rank", "width": 80},
+    {"field": "rank", "width": 100},
     {"field": "severity", "width": 110},
     {
         "field": "kind_name",
@@ -18,23 +25,16 @@ COLUMNS = [
         "width": 170,
         "tooltipField": "why",
     },
-    {"field": "subjects", "width": 170, "tooltipField": "subjects"},
-    {"field": "summary", "flex": 3, "minWidth": 260, "tooltipField": "summary"},
+    {"field": "subjects", "width": 170, "tooltipField": "subjects", **_WRAP},
+    {"field": "summary", "flex": 3, "minWidth": 260, **_WRAP},
     {
         "field": "measure",
         "headerName": "Deciding number (and its line)",
         "flex": 2,
         "minWidth": 200,
-        "tooltipField": "measure",
+        **_WRAP,
     },
-    {
-        "field": "action",
-        "flex": 3,
-        "minWidth": 260,
-        "wrapText": True,
-        "autoHeight": True,
-        "cellStyle": {"lineHeight": "1.35", "whiteSpace": "normal", "wordBreak": "normal"},
-    },
+    {"field": "action", "flex": 3, "minWidth": 260, **_WRAP},
     {"field": "score", "width": 85},
     {"field": "kind", "headerName": "Kind (technical)", "width": 150, "hide": True},
     {"field": "evidence", "width": 160, "tooltipField": "evidence", "hide": True},
