@@ -24,10 +24,12 @@ every finder in :data:`FINDERS` is a pure function
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from . import bottlenecks, capability, handoffs, paths, silos
+from ._graph import active_graph
 from .findings import SEVERITIES, Finding, Thresholds, load_thresholds, rank
 
 __all__ = [
@@ -95,6 +97,11 @@ class Analysis:
     seed: int
     near_misses: tuple = ()
     totals: dict = field(default_factory=dict)
+
+
+def _timed(fn, *args):
+    start = time.perf_counter()
+    return fn(*args), time.perf_counter() - start
 
 
 def choose_paths(org, *, fast="auto", time_budget=None, threads=None) -> tuple[bool, str]:
@@ -186,6 +193,16 @@ def analyze(
         timings[name] = time.perf_counter() - start
         return result
 
+    # The exact pass runs on every core in networkit, which frees the interpreter
+    # while it works: the steps that need no shortest paths run meanwhile.
+    background = None
+    if sample is None and n_active > paths.SMALL:
+        active_graph(org)  # built once, here, not by two threads at a time
+        pool = ThreadPoolExecutor(1, thread_name_prefix="orggraph-paths")
+        background = pool.submit(_timed, paths.exact, org)
+        pool.shutdown(wait=False)
+        if progress:
+            progress("shortest paths (exact, in the background)")
     # The fast mode trades resolution for time where it hardly matters: the
     # permutation test's z-scores from FAST_PERMUTATIONS shuffles. Removal impact
     # keeps its candidates: with fewer, a key person found exactly went missing.
@@ -203,29 +220,6 @@ def analyze(
     tables["mixing_weight"] = step("mixing", lambda: silos.mixing_matrix(org, value="weight"))
     tables["mixing_closeness"] = silos.mixing_matrix(org, value="closeness")
     comm = step("communities", lambda: silos.communities(org, seed=seed))
-    shortest = step(
-        "shortest paths",
-        lambda: (
-            paths.exact(org)
-            if sample is None
-            else paths.estimate(
-                org,
-                sources=sample,
-                seed=seed,
-                progress=progress,
-                processes=processes,
-                # Without a budget, at most twice the first sample.
-                max_sources=None if time_budget is not None else 2 * sample,
-                # The sampling may use what is left of half the budget.
-                time_budget=None
-                if time_budget is None
-                else max(0.0, time_budget / 2 - (time.perf_counter() - started)),
-            )
-        ),
-    )
-    tables["centrality"] = step(
-        "centrality", lambda: bottlenecks.centrality(org, paths=shortest, seed=seed)
-    )
     tables["sole_links"] = step(
         "sole links",
         lambda: bottlenecks.sole_links(
@@ -234,6 +228,47 @@ def analyze(
             min_ties=t.sole_link_min_ties,
             min_share=t.sole_link_share,
         ),
+    )
+    tables["capability"] = step(
+        "capability", lambda: capability.capability(org, min_deliveries=t.min_deliveries)
+    )
+    tables["internal_satisfaction"] = capability.internal_satisfaction(
+        org, min_raters=t.min_raters, line=t.satisfaction_min
+    )
+    tables["alignment_gaps"] = capability.alignment_gaps(org, gap=t.alignment_gap)
+    tables["promises"] = step(
+        "promise simulation",
+        lambda: capability.promises(
+            org, min_deliveries=t.min_deliveries, runs=t.simulation_runs, seed=seed
+        ),
+    )
+    if background is not None:
+        if progress:
+            progress("shortest paths: waiting for the exact pass")
+        shortest, timings["shortest paths"] = background.result()
+    else:
+        shortest = step(
+            "shortest paths",
+            lambda: (
+                paths.exact(org)
+                if sample is None
+                else paths.estimate(
+                    org,
+                    sources=sample,
+                    seed=seed,
+                    progress=progress,
+                    processes=processes,
+                    # Without a budget, at most twice the first sample.
+                    max_sources=None if time_budget is not None else 2 * sample,
+                    # The sampling may use what is left of half the budget.
+                    time_budget=None
+                    if time_budget is None
+                    else max(0.0, time_budget / 2 - (time.perf_counter() - started)),
+                )
+            ),
+        )
+    tables["centrality"] = step(
+        "centrality", lambda: bottlenecks.centrality(org, paths=shortest, seed=seed)
     )
     tables["key_person_risk"] = step(
         "key-person risk",
@@ -250,19 +285,6 @@ def analyze(
     tables["handoff_criticality"] = step(
         "handoff criticality",
         lambda: handoffs.handoff_criticality(org, paths=shortest, thresholds=t),
-    )
-    tables["capability"] = step(
-        "capability", lambda: capability.capability(org, min_deliveries=t.min_deliveries)
-    )
-    tables["internal_satisfaction"] = capability.internal_satisfaction(
-        org, min_raters=t.min_raters, line=t.satisfaction_min
-    )
-    tables["alignment_gaps"] = capability.alignment_gaps(org, gap=t.alignment_gap)
-    tables["promises"] = step(
-        "promise simulation",
-        lambda: capability.promises(
-            org, min_deliveries=t.min_deliveries, runs=t.simulation_runs, seed=seed
-        ),
     )
     estimates = {"choice": reason}
     info = tables["centrality"].attrs.get("betweenness", {})
