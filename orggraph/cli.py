@@ -681,7 +681,8 @@ def serve(
             click.echo(f"error: {p}", err=True)
         sys.exit(2)
     settings.allowed_hosts = settings.allowed_hosts or security.default_allowed_hosts(host)
-    _load_or_exit(lambda: readwrite.load(path), False)  # errors listed before any server starts
+    # Errors listed before any server starts; the organization is then served as loaded.
+    org = _load_or_exit(lambda: readwrite.load(path), False)
     import logging
 
     from .web import create_app
@@ -697,6 +698,7 @@ def serve(
         cache_mb=cache_mb,
         settings=settings,
         privacy=mode_of_privacy,
+        organization=org,
     )
     if not security.is_loopback(host) and not secure_cookies:
         click.echo(

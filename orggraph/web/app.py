@@ -100,6 +100,7 @@ def create_app(
     settings: security.Settings | None = None,
     warm=True,
     privacy=None,
+    organization=None,
 ) -> dash.Dash:
     """A Dash app serving the organization at ``path``; uploads replace it per session.
 
@@ -112,6 +113,7 @@ def create_app(
     warm : load and analyse the organization now, not on the first visit.
     privacy : :class:`orggraph.web.privacy.PrivacyMode`, optional: person names replaced by
         pseudonyms and small groups suppressed in every page and download.
+    organization : the organization at ``path``, when the caller has loaded it already.
     """
     settings = settings or security.Settings()
     ctx = state.Context.create(
@@ -119,6 +121,7 @@ def create_app(
         max_upload_bytes=int(max_upload_mb * 2**20),
         cache_bytes=int(cache_mb * 2**20),
         privacy=privacy,
+        organization=organization,
     )
     if warm:  # load and analyse before the first visitor, not during their first click
         ctx.default  # noqa: B018
