@@ -37,6 +37,7 @@ def summary(org, *, min_group_size: int | None = None) -> dict:
     teams = units[units["kind"] == "team"].groupby("department").size()
     tops = units[(units["id"] == units["department"]) & (units["kind"] == "department")]
     d = org.deliveries
+    edges = len(h[["provider", "customer"]].drop_duplicates())
     return {
         "name": org.name,
         "units": len(units),
@@ -49,8 +50,10 @@ def summary(org, *, min_group_size: int | None = None) -> dict:
         "handoffs": len(h),
         "handoffs_inside": int(inside.sum()),
         "handoffs_across": int((~inside).sum()),
-        "edges": org.graph.number_of_edges(),
-        "density": nx.density(org.graph),
+        # From the handoff table, not org.graph: building that graph takes seconds at
+        # 100,000 people, and a warm-cache server would pay them on its first page.
+        "edges": edges,
+        "density": edges / (len(units) * (len(units) - 1)) if len(units) > 1 else 0.0,
         "department_density": nx.density(org.department_graph),
         "deliveries": len(d),
         "open_deliveries": int(d["delivered"].isna().sum()) if len(d) else 0,

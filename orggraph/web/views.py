@@ -294,7 +294,9 @@ def map_tips(org, analysis, elements) -> None:
     role = dict(zip(org.units["id"], org.units.get("role", pd.Series(dtype=str)), strict=False))
     ei = analysis.tables.get("ei_index")
     ei = ei["ei"].to_dict() if ei is not None and "ei" in ei.columns else {}
-    dg, g = org.department_graph, org.graph
+    # org.graph only where an edge lacks its count: building it takes seconds at
+    # 100,000 people, and the department view never needs it.
+    dg = org.department_graph
     on_unit, on_pair = {}, {}
     for f in analysis.findings:
         for s in dict.fromkeys(f.subjects):
@@ -307,6 +309,7 @@ def map_tips(org, analysis, elements) -> None:
             a, b = d["source"], d["target"]
             n = d.get("handoffs")
             if n is None:
+                g = org.graph
                 n = int(g.edges[a, b].get("handoffs", 1)) if g.has_edge(a, b) else 1
             plain, tech = closeness_words(d.get("closeness"))
             # No title: the browser writes "provider → customer" from the two ends' own
