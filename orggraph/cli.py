@@ -11,13 +11,14 @@ import json
 import os
 import sys
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from . import readwrite
 from .exceptions import OrgGraphError, ValidationError
-from .schema import rating_scales
+from .schema import Limits, rating_scales
 
 # ------------------------------------------------------------------ loading
 
@@ -75,6 +76,23 @@ def input_options(f):
         "r' = 1 + 4 (r - LOW) / (HIGH - LOW): e.g. 1-7 for every rating, "
         "satisfaction=0-10 for one column (repeatable).",
     )
+    @click.option(
+        "--max-rows",
+        type=click.IntRange(min=1),
+        default=Limits.max_rows,
+        show_default=True,
+        metavar="N",
+        help="The most rows one input table may hold (a safety limit: raise it for your own "
+        "large files, e.g. a 1,000,000-person organization's 10 million handoffs).",
+    )
+    @click.option(
+        "--max-mb",
+        type=click.IntRange(min=1),
+        default=Limits.max_bytes // 2**20,
+        show_default=True,
+        metavar="M",
+        help="The most megabytes read for one organization (files, or an archive's contents).",
+    )
     @functools.wraps(f)
     def wrapper(
         path,
@@ -88,8 +106,11 @@ def input_options(f):
         format_in,
         hr_attribute,
         rating_scale,
+        max_rows,
+        max_mb,
         **kwargs,
     ):
+        limits = replace(Limits(), max_rows=max_rows, max_bytes=max_mb * 2**20)
         try:
             scales = rating_scales(rating_scale) or None
         except ValueError as exc:
@@ -104,6 +125,7 @@ def input_options(f):
                 weight_as=weight_as,
                 encoding=encoding,
                 rating_scale=scales,
+                limits=limits,
             )
             return f(loader=loader, path=path, **kwargs)
         if hr_attribute is not None:
@@ -132,9 +154,12 @@ def input_options(f):
                 reports_to=reports_to,
                 encoding=encoding,
                 rating_scale=scales,
+                limits=limits,
             )
         else:
-            loader = functools.partial(readwrite.load, path, encoding=encoding, rating_scale=scales)
+            loader = functools.partial(
+                readwrite.load, path, encoding=encoding, rating_scale=scales, limits=limits
+            )
         return f(loader=loader, path=path, **kwargs)
 
     return wrapper

@@ -97,3 +97,12 @@ def test_summary_suppresses_small_departments(org_dir):
     doc = json.loads(invoke("summary", org_dir, "--json", "--min-group-size", "1").output)
     assert sum(d["headcount"] for d in doc["departments"]) == 3
     assert invoke("summary", org_dir, "--min-group-size", "0").exit_code == 2
+
+
+def test_row_limit_is_named_and_can_be_raised(org_dir):
+    # org_dir's largest table, units.csv, has 7 rows: a limit of 6 refuses it and says how to
+    # raise the limit; 7 reads it.
+    r = invoke("validate", org_dir, "--max-rows", "6")
+    assert r.exit_code == 1 and "more than 6 rows" in r.output and "--max-rows" in r.output
+    assert invoke("validate", org_dir, "--max-rows", "7").exit_code == 0
+    assert invoke("validate", org_dir, "--max-mb", "0").exit_code == 2

@@ -211,7 +211,7 @@ def _too_many_rows(limits: Limits, source, table) -> Problem:
     return _error(
         "too_many_rows",
         f"the table has more than {limits.max_rows:,} rows below its header (blank rows "
-        "included); split it or raise the limit",
+        "included); split it or raise the limit (orggraph: --max-rows)",
         source,
         table,
     )
