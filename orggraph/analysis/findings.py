@@ -279,6 +279,12 @@ class Ranked:
     totals: dict
 
 
+def _strength(f) -> float:
+    """The uncapped load multiple behind a finding (0 where it has none)."""
+    x = f.evidence.get("flow_multiple")
+    return float(x) if isinstance(x, int | float) and x == x else 0.0
+
+
 def rank(candidates, t: Thresholds, kinds) -> Ranked:
     """The one place where lines, ``min_score``, severity and per-kind limits apply.
 
@@ -300,12 +306,14 @@ def rank(candidates, t: Thresholds, kinds) -> Ranked:
                 below[c.kind] = c
     shown, totals, near = [], {}, []
     for kind, found in by_kind.items():
-        found.sort(key=lambda f: (-f.score, f.subjects))
+        # Equal scores (load alone is capped: hundreds of outliers share one score in a
+        # large organization) go by the uncapped load, then by id.
+        found.sort(key=lambda f: (-f.score, -_strength(f), f.subjects))
         keep = found[: t.max_per_kind]
         shown += [replace(f, severity=severity_of(f.score, t)) for f in keep]
         totals[kind] = {"found": len(found), "shown": len(keep)}
         if not found and kind in below:
             near.append(replace(below[kind], severity="low"))
-    shown.sort(key=lambda f: (-f.score, f.kind, f.subjects))
+    shown.sort(key=lambda f: (-f.score, f.kind, -_strength(f), f.subjects))
     near.sort(key=lambda f: (-f.score, f.kind))
     return Ranked(tuple(shown), tuple(near), totals)

@@ -125,6 +125,17 @@ def test_rank_applies_lines_limits_and_near_misses():
     assert ranked.totals["blocks"] == {"found": 0, "shown": 0}
 
 
+def test_equal_scores_go_by_uncapped_load():
+    # Three bottlenecks at the capped score 2/3: the 12x load before the 9x, the one without
+    # a load last; ids only break what is still tied.
+    def f(who, load):
+        ev = {} if load is None else {"flow_multiple": load}
+        return Finding("bottleneck", "", score_of(2.0), (who,), "x.", ev, "act", "m")
+
+    ranked = rank([f("a", None), f("b", 9.0), f("c", 12.0), f("d", 9.0)], Thresholds(), ())
+    assert [x.subjects[0] for x in ranked.findings] == ["c", "b", "d", "a"]
+
+
 # -- real networks ---------------------------------------------------------------
 
 
