@@ -260,9 +260,19 @@ class Progress:
         while not self._stop.wait(self.every):
             self._show()
 
-    def __exit__(self, *exc):
+    def __exit__(self, kind, value, tb):
         self._stop.set()
         self._thread.join()
+        if kind is not None and issubclass(kind, MemoryError):
+            # A clear stop instead of a traceback: which step, and what helps.
+            click.echo(
+                f"error: out of memory during {self.step or 'the analysis'} "
+                f"({value or 'an allocation failed'}). Nothing was written. Try a machine "
+                "with more memory, or analyse part of the organization (its largest "
+                "departments one at a time).",
+                err=True,
+            )
+            sys.exit(1)
         return False
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from orggraph.cli import Progress
 
 
@@ -22,3 +24,15 @@ def test_long_work_shows_the_running_step(capsys):
     err = capsys.readouterr().err
     assert "loading ..." in err and "centrality ..." in err
     assert err.index("loading") < err.index("centrality")
+
+
+def test_out_of_memory_is_a_clear_stop_not_a_traceback(capsys):
+    from orggraph.cli import Progress
+
+    with pytest.raises(SystemExit) as stop, Progress() as progress:
+        progress("centrality")
+        raise MemoryError("Unable to allocate 1.97 GiB")
+    assert stop.value.code == 1
+    err = capsys.readouterr().err
+    assert "out of memory during centrality" in err and "1.97 GiB" in err
+    assert "Traceback" not in err
