@@ -49,10 +49,22 @@ def _progress(n):
     return say
 
 
+def _estimate(org, seed):
+    """The estimate exactly as `orggraph analyze` draws it without a time budget."""
+    from orggraph.analysis import FAST_SOURCES, paths
+
+    return paths.estimate(
+        org,
+        sources=FAST_SOURCES,
+        seed=seed,
+        max_sources=2 * FAST_SOURCES,
+        processes=os.cpu_count(),
+    )
+
+
 def bound_check(n: int, seed: int) -> dict:
     """The estimate's stated bound against an exact run, on one synthetic organization."""
-    import orggraph
-    from orggraph.analysis import FAST_SOURCES, paths
+    from orggraph.analysis import paths
     from orggraph.analysis.validation import organization_of
     from orggraph.synthetic import generate
 
@@ -65,13 +77,7 @@ def bound_check(n: int, seed: int) -> dict:
     rows = []
     for s in range(3):
         t = time.perf_counter()
-        e = paths.estimate(
-            org,
-            sources=FAST_SOURCES,
-            seed=s,
-            max_sources=2 * FAST_SOURCES,
-            processes=os.cpu_count(),
-        )
+        e = _estimate(org, s)
         secs = time.perf_counter() - t
         err = np.abs(e.node - ex) * scale
         t50 = np.argsort(-e.node)[:50]
@@ -92,14 +98,13 @@ def bound_check(n: int, seed: int) -> dict:
                 "top_certain": e.info["top_certain"],
             }
         )
-    del orggraph
     return {"people": n, "units": int(m), "exact_s": exact_s, "runs": rows}
 
 
 def one(n: int, seed: int, exact: bool) -> dict:
     """Everything for one size, in this process."""
     import orggraph
-    from orggraph.analysis import analyze, bottlenecks, paths
+    from orggraph.analysis import analyze, bottlenecks
     from orggraph.readwrite import read_raw
     from orggraph.synthetic import generate, write_generated
     from orggraph.validate import validate
@@ -133,16 +138,7 @@ def one(n: int, seed: int, exact: bool) -> dict:
         return set(np.argsort(-np.where(people, values, -1))[:k].tolist())
 
     def estimate(s):
-        # The estimate exactly as ``analyze`` draws it without a time budget.
-        from orggraph.analysis import FAST_SOURCES
-
-        return paths.estimate(
-            org,
-            sources=FAST_SOURCES,
-            seed=s,
-            max_sources=2 * FAST_SOURCES,
-            processes=os.cpu_count(),
-        )
+        return _estimate(org, s)
 
     # As `orggraph analyze` runs it: an estimate's batches on every core.
     t = time.perf_counter()

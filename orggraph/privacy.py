@@ -49,6 +49,7 @@ import pandas as pd
 
 from .exceptions import OrgGraphError
 from .model import Organization
+from .schema import TABLES
 
 __all__ = [
     "MIN_GROUP_SIZE",
@@ -302,35 +303,10 @@ def suppression_note(sizes: pd.Series, names=None, *, k: int = MIN_GROUP_SIZE) -
 # ------------------------------------------------------- private organizations
 #: Unit columns kept when people are pseudonymized; any other column may hold a name, an
 #: e-mail or a number that identifies a person, and is dropped.
-UNIT_COLUMNS = (
-    "id",
-    "name",
-    "kind",
-    "parent",
-    "manager",
-    "role",
-    "location",
-    "level",
-    "department",
-    "headcount",
-    "group_size",
-)
-HANDOFF_COLUMNS = (
-    "provider",
-    "customer",
-    "deliverable",
-    "closeness",
-    "frequency",
-    "importance",
-    "satisfaction",
-    "sla_days",
-    "provider_closeness",
-    "customer_closeness",
-    "per_month",
-    "weight",
-    "distance",
-)
-DELIVERY_COLUMNS = ("provider", "customer", "deliverable", "requested", "delivered", "lead_days")
+UNIT_COLUMNS = (*(c for c, _, _ in TABLES["units"]), "department", "headcount", "group_size")
+#: The documented handoff and delivery columns and the ones derived from them.
+HANDOFF_COLUMNS = (*(c for c, _, _ in TABLES["handoffs"]), "per_month", "weight", "distance")
+DELIVERY_COLUMNS = (*(c for c, _, _ in TABLES["deliveries"]), "lead_days")
 #: Unit columns blanked for everyone in a group under the minimum size (pseudonymized only):
 #: a role or a location held by one of three people names that person.
 IDENTIFYING = ("role", "location", "level")

@@ -6,8 +6,10 @@ import weakref
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-__all__ = ["Actors", "actors", "active_graph"]
+__all__ = ["Actors", "Condensed", "actors", "active_graph"]
 
 # Graph views live beside the frozen Organization, never inside it: keyed by the
 # object, dropped with it.
@@ -117,3 +119,69 @@ def active_graph(org):
     group = np.array([codes[d] for d in depts], dtype=np.int64)
     cache["active"] = (ig_g, ids, group)
     return cache["active"]
+
+
+class Condensed:
+    """The strongly connected components of a graph and the acyclic graph between them.
+
+    Everyone in a component reaches the same units, so who-reaches-whom is a
+    search on the much smaller graph between components. ``edges`` is an
+    (m, 2) array of vertex indices; ``removed_mask`` marks vertices taken
+    out (their edges must already be gone). ``k`` virtual vertices, one per
+    department of ``group``, point at the components of its remaining
+    members, so that a department's reach is one search. Used by the
+    estimate (reach of its sources) and by removal impact.
+    """
+
+    def __init__(self, edges, removed_mask, group, k):
+        n = len(group)
+        ones = np.ones(len(edges), dtype=bool)
+        a = csr_matrix((ones, (edges[:, 0], edges[:, 1])), shape=(n, n))
+        self.nc, memb = connected_components(a, directed=True, connection="strong")
+        self.memb = memb.astype(np.int64)
+        self.sizes = np.bincount(self.memb, minlength=self.nc)
+        self.group, self.k, self.kept = group, k, ~removed_mask
+        ca, cb = self.memb[edges[:, 0]], self.memb[edges[:, 1]]
+        cross = ca != cb
+        rows = np.concatenate([ca[cross], self.nc + group[self.kept]])
+        cols = np.concatenate([cb[cross], self.memb[self.kept]])
+        size = self.nc + k
+        self.dag = csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(size, size))
+        self._up = None
+        self._known: dict = {}
+
+    def reaches(self, c) -> np.ndarray:
+        """Boolean over components: those reachable from component (or vertex) ``c``."""
+        mask = np.zeros(self.nc + self.k, dtype=bool)
+        mask[breadth_first_order(self.dag, int(c), directed=True, return_predecessors=False)] = True
+        return mask[: self.nc]
+
+    def reach_sizes(self, vertices) -> np.ndarray:
+        """How many units each of ``vertices`` reaches, itself included."""
+        out = np.empty(len(vertices))
+        for i, c in enumerate(self.memb[vertices].tolist()):
+            if c not in self._known:
+                self._known[c] = int(self.sizes[self.reaches(c)].sum())
+            out[i] = self._known[c]
+        return out
+
+    def department_pairs(self) -> set:
+        """Ordered department pairs (d, d2), d2 != d, with a path from a member to a member."""
+        pairs = set()
+        for d in range(self.k):
+            units = self.reaches(self.nc + d)[self.memb] & self.kept
+            hit = np.flatnonzero(np.bincount(self.group[units], minlength=self.k))
+            pairs.update((d, int(d2)) for d2 in hit.tolist() if d2 != d)
+        return pairs
+
+    def to(self, targets) -> set:
+        """Vertices with a path to any of ``targets`` (themselves included)."""
+        if not targets:
+            return set()
+        if self._up is None:
+            self._up = self.dag[: self.nc, : self.nc].T.tocsr()
+        mask = np.zeros(self.nc, dtype=bool)
+        for t in targets:
+            c = int(self.memb[t])
+            mask[breadth_first_order(self._up, c, directed=True, return_predecessors=False)] = True
+        return set(np.flatnonzero(mask[self.memb]).tolist())

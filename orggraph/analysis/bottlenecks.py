@@ -11,10 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-from ._graph import active_graph, actors
+from ._graph import Condensed, active_graph, actors
 from .findings import ACTIONS, Finding, score_of
 from .paths import estimate, exact
 
@@ -380,7 +378,7 @@ class Reach:
         self.ext = [self.pos[e] for e in org.external if e in self.pos]
         self.org = org
         self._dg = None
-        base = self._condensed(self.el, np.zeros(n, dtype=bool))
+        base = Condensed(self.el, np.zeros(n, dtype=bool), group, self.k)
         # Who each source reaches, as a boolean matrix (sources x units): the counts
         # of a removal are then column sums, not Python sets.
         self.reached = np.zeros((len(self.sources), n), dtype=bool)
@@ -401,9 +399,6 @@ class Reach:
             self._dg.add_edges([(self.n + grp, v) for v, grp in enumerate(self.group)])
             self.base_steps = self._dept_steps(self._dg)
         return self._dg
-
-    def _condensed(self, edges, removed_mask):
-        return _Condensed(edges, removed_mask, self.group, self.k)
 
     def _dept_steps(self, graph) -> np.ndarray:
         """Fewest handoffs from any member of department d to any member of d2 (k x k)."""
@@ -447,7 +442,7 @@ class Reach:
             extra = [(a, b) for a, b in set(extra) if a != b]
             if extra:
                 edges = np.vstack([edges, np.asarray(extra, dtype=np.int64)])
-        after_graph = self._condensed(edges, gone)
+        after_graph = Condensed(edges, gone, self.group, self.k)
         keep = ~gone[self.sources]
         rows = self.reached[keep]
         # Before: what each source reached, less itself and the removed units.
@@ -495,67 +490,6 @@ class Reach:
             "cut_off": cut_off,
             "estimate": self.estimate,
         }
-
-
-class _Condensed:
-    """The strongly connected components of a graph and the acyclic graph between them.
-
-    ``k`` virtual vertices, one per department, point at the components of
-    its (remaining) members, so that a department's reach is one search.
-    """
-
-    def __init__(self, edges, removed_mask, group, k):
-        n = len(group)
-        ones = np.ones(len(edges), dtype=bool)
-        a = csr_matrix((ones, (edges[:, 0], edges[:, 1])), shape=(n, n))
-        self.nc, memb = connected_components(a, directed=True, connection="strong")
-        self.memb = memb.astype(np.int64)
-        self.sizes = np.bincount(self.memb, minlength=self.nc)
-        self.group, self.k, self.kept = group, k, ~removed_mask
-        ca, cb = self.memb[edges[:, 0]], self.memb[edges[:, 1]]
-        cross = ca != cb
-        rows = np.concatenate([ca[cross], self.nc + group[self.kept]])
-        cols = np.concatenate([cb[cross], self.memb[self.kept]])
-        size = self.nc + k
-        self.dag = csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(size, size))
-        self._up = None
-        self._known: dict = {}
-
-    def reaches(self, c) -> np.ndarray:
-        """Boolean over components: those reachable from component (or vertex) ``c``."""
-        mask = np.zeros(self.nc + self.k, dtype=bool)
-        mask[breadth_first_order(self.dag, int(c), directed=True, return_predecessors=False)] = True
-        return mask[: self.nc]
-
-    def reach_sizes(self, vertices) -> np.ndarray:
-        """How many units each of ``vertices`` reaches, itself included."""
-        out = np.empty(len(vertices))
-        for i, c in enumerate(self.memb[vertices].tolist()):
-            if c not in self._known:
-                self._known[c] = int(self.sizes[self.reaches(c)].sum())
-            out[i] = self._known[c]
-        return out
-
-    def department_pairs(self) -> set:
-        """Ordered department pairs (d, d2), d2 != d, with a path from a member to a member."""
-        pairs = set()
-        for d in range(self.k):
-            units = self.reaches(self.nc + d)[self.memb] & self.kept
-            hit = np.flatnonzero(np.bincount(self.group[units], minlength=self.k))
-            pairs.update((d, int(d2)) for d2 in hit.tolist() if d2 != d)
-        return pairs
-
-    def to(self, targets) -> set:
-        """Vertices with a path to any of ``targets`` (themselves included)."""
-        if not targets:
-            return set()
-        if self._up is None:
-            self._up = self.dag[: self.nc, : self.nc].T.tocsr()
-        mask = np.zeros(self.nc, dtype=bool)
-        for t in targets:
-            c = int(self.memb[t])
-            mask[breadth_first_order(self._up, c, directed=True, return_predecessors=False)] = True
-        return set(np.flatnonzero(mask[self.memb]).tolist())
 
 
 def key_person_risk(

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._graph import active_graph
+from ._graph import Condensed, active_graph
 
 __all__ = ["LENGTH_SCALE", "Paths", "exact", "estimate", "predict_exact_seconds"]
 
@@ -205,8 +205,10 @@ def estimate(
     if sources >= n:
         return exact(org)
     w = lengths(g)
-    tails = np.asarray([s for s, _ in g.get_edgelist()], dtype=np.int64)
-    reach = _Reach(g)
+    el = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    tails = el[:, 0]
+    k_groups = int(strata.max()) + 1 if n else 0
+    reach = Condensed(el, np.zeros(n, dtype=bool), strata, k_groups).reach_sizes
     max_sources = min(max_sources or n, n)
     size = max(1, min(sources, max_sources) // batches)
     rng = np.random.default_rng(seed)
@@ -310,29 +312,6 @@ def _dependencies(g, w, tails, reach, batch) -> tuple[np.ndarray, np.ndarray]:
     np.subtract.at(dep, batch, reach(batch) - 1)
     # The subtraction can leave -1e-12 where nothing passes.
     return np.maximum(dep, 0.0), eb
-
-
-class _Reach:
-    """How many units a unit reaches along handoffs, itself included.
-
-    Everyone in a strongly connected component reaches the same units, so
-    one search on the condensed graph per component asked for, remembered.
-    """
-
-    def __init__(self, g):
-        comps = g.connected_components(mode="strong")
-        self.member = np.asarray(comps.membership, dtype=np.int64)
-        self.sizes = np.asarray(comps.sizes(), dtype=np.int64)
-        self.dag = comps.cluster_graph(combine_edges="first")
-        self.known: dict[int, int] = {}
-
-    def __call__(self, units: np.ndarray) -> np.ndarray:
-        out = np.empty(len(units))
-        for i, c in enumerate(self.member[units].tolist()):
-            if c not in self.known:
-                self.known[c] = int(self.sizes[self.dag.subcomponent(c, mode="out")].sum())
-            out[i] = self.known[c]
-        return out
 
 
 def predict_exact_seconds(org, *, threads: int = 1) -> float:

@@ -85,26 +85,49 @@ def write_pdf(html: str, path, *, chromium=None, timeout=180) -> Path:
     The page size, margins and page numbers come from the document's CSS ``@page`` rule;
     Chromium's own header and footer are off.
     """
+    return run_chromium(
+        html,
+        path,
+        flags=CHROMIUM_FLAGS,
+        output_flag="--print-to-pdf",
+        suffix=".pdf",
+        magic=b"%PDF-",
+        what="print the PDF",
+        chromium=chromium,
+        timeout=timeout,
+    )
+
+
+def run_chromium(
+    html, path, *, flags, output_flag, suffix, magic, what, chromium=None, timeout=180
+):
+    """Have headless Chromium turn ``html`` into a file at ``path`` (a PDF, a PNG).
+
+    The page and Chromium's profile live in a private temporary folder that is
+    removed afterwards; the output is checked by its first bytes (``magic``)
+    before it is moved to ``path``.
+    """
     exe = find_chromium(chromium)
     path = Path(path).resolve()
-    with tempfile.TemporaryDirectory(prefix="orggraph-pdf-") as tmp:
-        src = Path(tmp) / "report.html"
+    with tempfile.TemporaryDirectory(prefix="orggraph-chromium-") as tmp:
+        src = Path(tmp) / "page.html"
         src.write_text(html, encoding="utf-8")
-        out = Path(tmp) / "report.pdf"
+        # Chromium picks some formats by the file name: keep the right suffix.
+        out = Path(tmp) / f"out{suffix}"
         cmd = [
             exe,
-            *CHROMIUM_FLAGS,
+            *flags,
             f"--user-data-dir={Path(tmp) / 'profile'}",
-            f"--print-to-pdf={out}",
+            f"{output_flag}={out}",
             src.as_uri(),
         ]
         try:
             run = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise OrgGraphError(f"Chromium did not finish printing in {timeout} s") from None
-        if not out.exists() or out.read_bytes()[:5] != b"%PDF-":
+            raise OrgGraphError(f"Chromium did not {what} in {timeout} s") from None
+        if not out.exists() or out.read_bytes()[: len(magic)] != magic:
             tail = (run.stderr or "").strip().splitlines()[-5:]
-            raise OrgGraphError("Chromium could not print the PDF: " + " / ".join(tail))
+            raise OrgGraphError(f"Chromium could not {what}: " + " / ".join(tail))
         shutil.move(out, path)
     return path
 

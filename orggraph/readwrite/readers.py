@@ -207,6 +207,20 @@ def _too_many_columns(width: int, limits: Limits, source, table, row=None) -> Pr
     )
 
 
+def _missing_sheet(table, sheetnames, label) -> Problem:
+    """A required table with no sheet of its name (.xlsx and .ods), naming the likely one."""
+    near = suggest_column(table, sheetnames)
+    if near is None:
+        near = next((s for s in sheetnames if s.strip().lower() == table), None)
+    hint = f' Found sheet "{_short(near)}": rename it to "{table}".' if near else ""
+    return _error(
+        "missing_table",
+        f'no sheet named "{table}".{hint} Sheets found: {_names(sheetnames)}.',
+        label,
+        table,
+    )
+
+
 def _too_many_rows(limits: Limits, source, table) -> Problem:
     return _error(
         "too_many_rows",
@@ -892,18 +906,7 @@ def _read_sheets(wb, label: str, limits: Limits, merges):
         if table not in sheetnames:
             if table not in REQUIRED_TABLES:
                 continue
-            near = suggest_column(table, sheetnames)
-            if near is None:
-                near = next((s for s in sheetnames if s.strip().lower() == table), None)
-            hint = f' Found sheet "{_short(near)}": rename it to "{table}".' if near else ""
-            problems.append(
-                _error(
-                    "missing_table",
-                    f'no sheet named "{table}".{hint} Sheets found: {_names(sheetnames)}.',
-                    label,
-                    table,
-                )
-            )
+            problems.append(_missing_sheet(table, sheetnames, label))
             continue
         source = f"{label}, sheet '{table}'"
         try:
@@ -1131,18 +1134,7 @@ def _read_ods(fp, label: str, limits: Limits, budget: _Bytes):
     for table in INPUT_TABLES:
         if table not in sheets:
             if table in REQUIRED_TABLES:
-                near = suggest_column(table, names)
-                if near is None:
-                    near = next((n for n in names if n.strip().lower() == table), None)
-                hint = f' Found sheet "{_short(near)}": rename it to "{table}".' if near else ""
-                problems.append(
-                    _error(
-                        "missing_table",
-                        f'no sheet named "{table}".{hint} Sheets found: {_names(names)}.',
-                        label,
-                        table,
-                    )
-                )
+                problems.append(_missing_sheet(table, names, label))
             continue
         rows, merges = sheets[table]
         source = f"{label}, sheet '{table}'"
