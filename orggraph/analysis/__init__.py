@@ -171,9 +171,10 @@ def analyze(
     progress : callable, optional
         Called as ``progress(step_name)`` before each step.
     processes : int, optional
-        Worker processes for an estimate's batches (see
-        :func:`paths.estimate`; the command line passes the number of cores).
-        The result does not depend on it.
+        Worker processes for the exact pass (:func:`paths.start_exact`) or an
+        estimate's batches (:func:`paths.estimate`); the command line passes
+        the number of cores, the web view none (a server never forks). The
+        result does not depend on it.
     """
     t = thresholds or Thresholds()
     started = time.perf_counter()
@@ -196,7 +197,13 @@ def analyze(
     # The exact pass runs on every core in networkit, which frees the interpreter
     # while it works: the steps that need no shortest paths run meanwhile.
     background = None
-    if sample is None and n_active > paths.SMALL:
+    if sample is None and n_active > paths.SMALL and processes and processes > 1:
+        # Forked workers, started before any thread: igraph's one pass per chunk
+        # of sources, on every core, while this process does the other steps.
+        background = paths.start_exact(org, processes=processes)
+        if progress:
+            progress(f"shortest paths (exact, {processes} processes in the background)")
+    elif sample is None and n_active > paths.SMALL:
         active_graph(org)  # built once, here, not by two threads at a time
         pool = ThreadPoolExecutor(1, thread_name_prefix="orggraph-paths")
         background = pool.submit(_timed, paths.exact, org)

@@ -8,6 +8,9 @@ of 1/3 and 1/5 would split such ties by rounding noise).
 - :func:`exact`: one Brandes (2001) pass for nodes and edges together, on
   every core (networkit's ``Betweenness(..., computeEdgeCentrality=True)``);
   igraph's two passes where networkit is not installed.
+- :func:`start_exact`: the same values from igraph's edge pass on chunks
+  of sources in forked worker processes (the command line: faster than
+  networkit's threads on 2 cores, and the caller works meanwhile).
 - :func:`estimate`: sources sampled in independent batches (Brandes & Pich
   2007), with a confidence interval for every unit from the spread of the
   batch estimates, added batch by batch until the top ``k`` are separated
@@ -23,7 +26,15 @@ import numpy as np
 
 from ._graph import Condensed, active_graph
 
-__all__ = ["LENGTH_SCALE", "Paths", "exact", "estimate", "predict_exact_seconds"]
+__all__ = [
+    "LENGTH_SCALE",
+    "Paths",
+    "Pending",
+    "exact",
+    "estimate",
+    "predict_exact_seconds",
+    "start_exact",
+]
 
 #: Path lengths are distance x LENGTH_SCALE, rounded: 60 = lcm(1..5), x 1,000 for the
 #: averaged closeness of merged handoffs.
@@ -114,6 +125,61 @@ def exact(org, *, threads: int | None = None, engine: str = "auto") -> Paths:
             "threads": nk.getCurrentNumberOfThreads(),
         },
     )
+
+
+#: The exact pass in worker processes splits the sources into this many fixed
+#: chunks (whatever the number of processes): the sums, and so the figures, are
+#: the same for any number of workers.
+EXACT_CHUNKS = 32
+
+
+class Pending:
+    """An exact pass running in forked worker processes; :meth:`result` waits for it."""
+
+    def __init__(self, pool, job, g, n, m, processes, started):
+        self._pool, self._job, self._g = pool, job, g
+        self._n, self._m, self._processes, self._started = n, m, processes, started
+
+    def result(self) -> tuple[Paths, float]:
+        """``(Paths, seconds since the pass started)``."""
+        try:
+            parts = self._job.get()
+        finally:
+            self._pool.terminate()
+        node, edge = np.zeros(self._n), np.zeros(self._m)
+        for dep, eb in parts:
+            node += dep
+            edge += eb
+        info = {
+            "method": "exact (Brandes 2001, igraph, one pass for units and handoffs, "
+            f"sources split over {self._processes} processes)",
+            "processes": self._processes,
+        }
+        elapsed = time.perf_counter() - self._started
+        return Paths(_settle(node), _settle(edge), info), elapsed
+
+
+def start_exact(org, *, processes: int) -> Pending:
+    """Start the exact pass on ``processes`` forked workers and return at once.
+
+    Every source's dependencies come from igraph's edge pass (see
+    :func:`_dependencies`), the sources split into :data:`EXACT_CHUNKS`
+    fixed chunks. On this project's 2-core benchmark machine this beats
+    networkit's threaded pass (10,000 people: 12.4 s against 16-18 s), and
+    the caller's own steps run while the workers work. Call it from the
+    main thread before starting any other (forking copies only the calling
+    thread); the command line uses it, the web view never forks.
+    """
+    started = time.perf_counter()
+    g, _, strata = active_graph(org)
+    n = g.vcount()
+    w = lengths(g)
+    el = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    reach = Condensed(el, np.zeros(n, dtype=bool), strata, int(strata.max()) + 1 if n else 0)
+    pool = _pool(processes, (g, w, el[:, 0], reach.reach_sizes))
+    chunks = [c for c in np.array_split(np.arange(n), EXACT_CHUNKS) if len(c)]
+    job = pool.map_async(_child_dependencies, chunks, chunksize=1)
+    return Pending(pool, job, g, n, g.ecount(), processes, started)
 
 
 def _stratified(rng, strata: np.ndarray, size: int) -> np.ndarray:

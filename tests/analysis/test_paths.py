@@ -152,3 +152,25 @@ def test_worker_processes_give_the_same_estimate():
     two = paths.estimate(org, sources=20, batches=4, seed=7, processes=2)
     assert np.array_equal(one.node, two.node) and np.array_equal(one.edge, two.edge)
     assert one.info == two.info
+
+
+def test_exact_pass_in_worker_processes_equals_networkx():
+    """The forked one-pass exact computation against networkx on the same whole-step lengths."""
+    import networkx as nx
+
+    org = _cross_parker()
+    g, _, _ = active_graph(org)
+    w = paths.lengths(g)
+    G = nx.DiGraph()
+    G.add_nodes_from(range(g.vcount()))
+    for (s, t), x in zip(g.get_edgelist(), w, strict=True):
+        G.add_edge(s, t, length=int(x))
+    want_node = nx.betweenness_centrality(G, weight="length", normalized=False)
+    want_edge = nx.edge_betweenness_centrality(G, weight="length", normalized=False)
+    got, seconds = paths.start_exact(org, processes=2).result()
+    assert seconds > 0 and not got.estimated
+    assert got.node == pytest.approx([want_node[i] for i in range(g.vcount())])
+    assert got.edge == pytest.approx([want_edge[e] for e in g.get_edgelist()])
+    # A different number of workers sums the same fixed chunks: the same figures.
+    three, _ = paths.start_exact(org, processes=3).result()
+    assert np.array_equal(three.node, got.node) and np.array_equal(three.edge, got.edge)
