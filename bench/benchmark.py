@@ -57,8 +57,7 @@ def _estimate(org, seed):
         org,
         sources=FAST_SOURCES,
         seed=seed,
-        max_sources=2 * FAST_SOURCES,
-        processes=os.cpu_count(),
+        max_sources=FAST_SOURCES,
     )
 
 
@@ -142,7 +141,7 @@ def one(n: int, seed: int, exact: bool) -> dict:
 
     # As `orggraph analyze` runs it: an estimate's batches on every core.
     t = time.perf_counter()
-    a_fast = analyze(org, seed=seed, fast=True, progress=_progress(n), processes=os.cpu_count())
+    a_fast = analyze(org, seed=seed, fast=True, progress=_progress(n))
     r["analyze_fast_s"] = time.perf_counter() - t
     r["fast_findings"] = len(a_fast.findings)
     r["fast_steps_s"] = dict(a_fast.timings)
@@ -152,9 +151,7 @@ def one(n: int, seed: int, exact: bool) -> dict:
     fast_btw = a_fast.tables["centrality"]["betweenness"].to_numpy()
     if exact:
         t = time.perf_counter()
-        a_exact = analyze(
-            org, seed=seed, fast=False, progress=_progress(n), processes=os.cpu_count()
-        )
+        a_exact = analyze(org, seed=seed, fast=False, progress=_progress(n))
         r["analyze_exact_s"] = time.perf_counter() - t
         r["exact_steps_s"] = dict(a_exact.timings)
         steps["shortest_paths_exact"] = a_exact.timings["shortest paths"]

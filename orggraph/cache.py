@@ -62,9 +62,16 @@ def content_hash(org) -> str:
 
 def _key(org, settings: dict) -> str:
     from . import __version__
+    from .analysis.paths import REVISION
 
     text = json.dumps(
-        {"content": content_hash(org), "settings": settings, "version": __version__},
+        {
+            "content": content_hash(org),
+            "settings": settings,
+            "version": __version__,
+            # Between releases too, a changed computation is never served stale.
+            "paths": REVISION,
+        },
         sort_keys=True,
         default=str,
     )
@@ -105,8 +112,7 @@ def cached_analyze(
     from .analysis import Thresholds, analyze
 
     t = settings.get("thresholds") or Thresholds()
-    # Worker processes change the time, not the result: not part of the key.
-    keyed = {k: v for k, v in settings.items() if k not in ("thresholds", "processes")}
+    keyed = {k: v for k, v in settings.items() if k != "thresholds"}
     keyed["thresholds"] = asdict(t)
     folder = Path(folder) if folder else cache_dir()
     key = _key(org, keyed)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sys
 from collections import defaultdict
 from dataclasses import replace
@@ -549,8 +548,6 @@ def analyze(
             fast="auto" if fast is None else fast,
             sources=sources,
             time_budget=time_budget,
-            # Estimates use every core (forked workers: safe here, not in the server).
-            processes=os.cpu_count(),
         )
         hit = False
         if cache:

@@ -145,7 +145,6 @@ def analyze(
     sources=None,
     time_budget=None,
     progress=None,
-    processes=None,
 ) -> Analysis:
     """Run every analysis once and return the ranked findings with their tables.
 
@@ -161,20 +160,14 @@ def analyze(
         :func:`bottlenecks.centrality`); "auto" does so above
         :data:`FAST_ABOVE` units with handoffs.
     sources : int, optional
-        First source sample of the estimate (default :data:`FAST_SOURCES`);
-        more are drawn until the top 10 are separated, the time budget is
-        spent or, without a budget, twice as many were drawn (see
-        :func:`paths.estimate`).
+        Units drawn for the estimate (default :data:`FAST_SOURCES`); with a
+        time budget more are drawn until the top 10 are separated or half
+        the budget is spent (see :func:`paths.estimate`).
     time_budget : float, optional
         Seconds for the whole analysis: decides exact or estimated with
         ``fast="auto"`` (see :func:`choose_paths`) and bounds the sampling.
     progress : callable, optional
         Called as ``progress(step_name)`` before each step.
-    processes : int, optional
-        Worker processes for the exact pass (:func:`paths.start_exact`) or an
-        estimate's batches (:func:`paths.estimate`); the command line passes
-        the number of cores, the web view none (a server never forks). The
-        result does not depend on it.
     """
     t = thresholds or Thresholds()
     started = time.perf_counter()
@@ -194,22 +187,32 @@ def analyze(
         timings[name] = time.perf_counter() - start
         return result
 
-    # The exact pass runs on every core in networkit, which frees the interpreter
-    # while it works: the steps that need no shortest paths run meanwhile.
+    # Shortest paths run on every core in the compiled kernel, which frees the
+    # interpreter while it works: the steps that need none run meanwhile.
+    def shortest_paths():
+        if sample is None:
+            return paths.exact(org)
+        return paths.estimate(
+            org,
+            sources=sample,
+            seed=seed,
+            progress=progress,
+            # Without a budget, the first sample; with one, more while the top
+            # is not separated and half the budget is not spent.
+            max_sources=None if time_budget is not None else sample,
+            time_budget=None
+            if time_budget is None
+            else max(0.0, time_budget / 2 - (time.perf_counter() - started)),
+        )
+
     background = None
-    if sample is None and n_active > paths.SMALL and processes and processes > 1:
-        # Forked workers, started before any thread: igraph's one pass per chunk
-        # of sources, on every core, while this process does the other steps.
-        background = paths.start_exact(org, processes=processes)
-        if progress:
-            progress(f"shortest paths (exact, {processes} processes in the background)")
-    elif sample is None and n_active > paths.SMALL:
+    if n_active > paths.SMALL:
         active_graph(org)  # built once, here, not by two threads at a time
         pool = ThreadPoolExecutor(1, thread_name_prefix="orggraph-paths")
-        background = pool.submit(_timed, paths.exact, org)
+        background = pool.submit(_timed, shortest_paths)
         pool.shutdown(wait=False)
         if progress:
-            progress("shortest paths (exact, in the background)")
+            progress("shortest paths (in the background)")
     # The fast mode trades resolution for time where it hardly matters: the
     # permutation test's z-scores from FAST_PERMUTATIONS shuffles. Removal impact
     # keeps its candidates: with fewer, a key person found exactly went missing.
@@ -249,33 +252,20 @@ def analyze(
             org, min_deliveries=t.min_deliveries, runs=t.simulation_runs, seed=seed
         ),
     )
+    holes = None
     if background is not None:
+        # Path-free parts of the centrality table, while the paths are still running.
+        holes = step(
+            "structural holes",
+            lambda: bottlenecks.structural_holes(org).join(bottlenecks.brokerage(org)),
+        )
         if progress:
-            progress("shortest paths: waiting for the exact pass")
+            progress("shortest paths: waiting for them")
         shortest, timings["shortest paths"] = background.result()
     else:
-        shortest = step(
-            "shortest paths",
-            lambda: (
-                paths.exact(org)
-                if sample is None
-                else paths.estimate(
-                    org,
-                    sources=sample,
-                    seed=seed,
-                    progress=progress,
-                    processes=processes,
-                    # Without a budget, at most twice the first sample.
-                    max_sources=None if time_budget is not None else 2 * sample,
-                    # The sampling may use what is left of half the budget.
-                    time_budget=None
-                    if time_budget is None
-                    else max(0.0, time_budget / 2 - (time.perf_counter() - started)),
-                )
-            ),
-        )
+        shortest = step("shortest paths", shortest_paths)
     tables["centrality"] = step(
-        "centrality", lambda: bottlenecks.centrality(org, paths=shortest, seed=seed)
+        "centrality", lambda: bottlenecks.centrality(org, paths=shortest, seed=seed, holes=holes)
     )
     tables["key_person_risk"] = step(
         "key-person risk",

@@ -178,6 +178,10 @@ def sole_links(org, *, min_group=5, min_ties=4, min_share=0.8) -> pd.DataFrame:
     return top[cols].reset_index(drop=True)
 
 
+#: Rows of the two-step products computed at once by :func:`structural_holes`.
+_HOLES_ROWS = 50_000
+
+
 def structural_holes(org) -> pd.DataFrame:
     """Burt's constraint and effective size from mutual handoff weights.
 
@@ -211,14 +215,31 @@ def structural_holes(org) -> pd.DataFrame:
     b = z.copy()
     b.data[:] = 1.0
     deg = np.asarray(b.sum(axis=1)).ravel()
-    redundancy = np.asarray(p.multiply(b @ m).sum(axis=1)).ravel()
+    redundancy, constraint = np.zeros(n), np.zeros(n)
+    # Rows in blocks: the two-step products of a million people hold 264 million
+    # pairs (out of memory at once); each row comes out the same either way.
+    for lo in range(0, n, _HOLES_ROWS):
+        pb, bb = p[lo : lo + _HOLES_ROWS], b[lo : lo + _HOLES_ROWS]
+        redundancy[lo : lo + _HOLES_ROWS] = np.asarray(pb.multiply(bb @ m).sum(axis=1)).ravel()
+        q = (pb + pb @ p).multiply(bb)
+        constraint[lo : lo + _HOLES_ROWS] = np.asarray(q.multiply(q).sum(axis=1)).ravel()
     effective = deg - redundancy
-    q = (p + p @ p).multiply(b)
-    constraint = np.asarray(q.multiply(q).sum(axis=1)).ravel()
     constraint = np.where(deg > 0, constraint, np.nan)
     return pd.DataFrame(
         {"constraint": constraint, "effective_size": effective}, index=pd.Index(ids, name="unit")
     )
+
+
+#: Two-paths handled at once by :func:`brokerage` (about 200 MB of arrays).
+_BLOCK = 4_000_000
+
+
+def _rows(tails, heads, n):
+    """Compressed rows: ``heads[ptr[v]:ptr[v + 1]]`` follow ``v``."""
+    order = np.argsort(tails, kind="stable")
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(ptr, tails + 1, 1)
+    return np.cumsum(ptr), heads[order]
 
 
 def brokerage(org) -> pd.DataFrame:
@@ -240,33 +261,50 @@ def brokerage(org) -> pd.DataFrame:
     """
     g, ids, group = active_graph(org)
     n = g.vcount()
-    edge_codes = np.sort(np.array([s * n + t for s, t in g.get_edgelist()], dtype=np.int64))
-    ins, outs = g.get_adjlist(mode="in"), g.get_adjlist(mode="out")
+    el = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    edge_codes = np.sort(el[:, 0] * n + el[:, 1])
+    in_ptr, in_heads = _rows(el[:, 1], el[:, 0], n)
+    out_ptr, out_heads = _rows(el[:, 0], el[:, 1], n)
+    in_deg, out_deg = np.diff(in_ptr), np.diff(out_ptr)
+    per_b = in_deg * out_deg
     counts = np.zeros((n, len(ROLES)), dtype=np.int64)
-    for b in range(n):
-        if not ins[b] or not outs[b]:
-            continue
-        a = np.repeat(np.asarray(ins[b]), len(outs[b]))
-        c = np.tile(np.asarray(outs[b]), len(ins[b]))
+    # Every two-path a -> b -> c at once, in blocks of brokers of about
+    # BLOCK two-paths (a Python loop over brokers took most of a second at
+    # 10,000 people; a million people have some 10^8 two-paths).
+    ends = np.cumsum(per_b)
+    first = 0
+    while first < n:
+        last = int(np.searchsorted(ends, (ends[first - 1] if first else 0) + _BLOCK, "right"))
+        last = min(max(last, first + 1), n)
+        bs = np.arange(first, last)
+        rep = np.repeat(bs, per_b[bs])
+        start = np.repeat(np.cumsum(per_b[bs]) - per_b[bs], per_b[bs])
+        k = np.arange(len(rep)) - start
+        a = in_heads[in_ptr[rep] + k // out_deg[rep]] if len(rep) else rep
+        c = out_heads[out_ptr[rep] + k % out_deg[rep]] if len(rep) else rep
         keep = a != c
-        a, c = a[keep], c[keep]
+        a, b, c = a[keep], rep[keep], c[keep]
         codes = a * n + c
-        pos = np.searchsorted(edge_codes, codes)
-        pos[pos >= len(edge_codes)] = 0
-        open_ = edge_codes[pos] != codes
-        a, c = a[open_], c[open_]
-        ga, gc, gb = group[a], group[c], group[b]
-        counts[b, 0] = np.sum((ga == gb) & (gc == gb))
-        counts[b, 1] = np.sum((ga == gc) & (ga != gb))
-        counts[b, 2] = np.sum((ga == gb) & (gc != gb))
-        counts[b, 3] = np.sum((gc == gb) & (ga != gb))
-        counts[b, 4] = np.sum((ga != gb) & (gc != gb) & (ga != gc))
+        pos = np.minimum(np.searchsorted(edge_codes, codes), max(len(edge_codes) - 1, 0))
+        open_ = edge_codes[pos] != codes if len(edge_codes) else np.ones(len(codes), bool)
+        a, b, c = a[open_], b[open_], c[open_]
+        ga, gb, gc = group[a], group[b], group[c]
+        roles = (
+            (ga == gb) & (gc == gb),
+            (ga == gc) & (ga != gb),
+            (ga == gb) & (gc != gb),
+            (gc == gb) & (ga != gb),
+            (ga != gb) & (gc != gb) & (ga != gc),
+        )
+        for j, mask in enumerate(roles):
+            counts[:, j] += np.bincount(b[mask], minlength=n)
+        first = last
     out = pd.DataFrame(counts, columns=list(ROLES), index=pd.Index(ids, name="unit"))
     out["brokerage"] = out.sum(axis=1)
     return out
 
 
-def centrality(org, *, paths=None, sample=None, seed=0) -> pd.DataFrame:
+def centrality(org, *, paths=None, sample=None, seed=0, holes=None) -> pd.DataFrame:
     """Betweenness, strength, partners, structural holes and brokerage per unit.
 
     Columns: ``betweenness`` (weighted on distance, directed, normalized by
@@ -291,6 +329,9 @@ def centrality(org, *, paths=None, sample=None, seed=0) -> pd.DataFrame:
         states the guarantee.
     seed : int
         Seed of the source sample.
+    holes : DataFrame, optional
+        :func:`structural_holes` joined with :func:`brokerage`, where the
+        caller computed them already (``analyze``, while shortest paths run).
 
     Examples
     --------
@@ -330,7 +371,9 @@ def centrality(org, *, paths=None, sample=None, seed=0) -> pd.DataFrame:
         certain = np.zeros(n, dtype=bool)
         certain[top] = paths.lower[top] > ceiling
         df["rank_certain"] = certain
-    df = df.join(structural_holes(org)).join(brokerage(org))
+    if holes is None:
+        holes = structural_holes(org).join(brokerage(org))
+    df = df.join(holes)
     df.attrs["betweenness"] = dict(paths.info)
     return df
 

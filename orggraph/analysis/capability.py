@@ -83,35 +83,32 @@ def capability(org, *, min_deliveries=10) -> pd.DataFrame:
         h[["provider", "customer", "_k", "deliverable", "sla_days"]],
         on=["provider", "customer", "_k"],
     )
-    rows = []
-    for key, grp in d.groupby(KEY, sort=False):
-        x = grp["lead_days"].to_numpy(dtype=float)
-        sla = grp["sla_days"].iloc[0]
-        q = np.percentile(x, [50, 85, 90, 95, 99.865])
-        mean, std = float(x.mean()), float(x.std(ddof=1)) if len(x) > 1 else float("nan")
-        has_sla = sla == sla
-        on_time = float((x <= sla).mean()) if has_sla else float("nan")
-        spread = q[4] - q[0]
-        rows.append(
-            {
-                **dict(zip(KEY, key, strict=False)),
-                "deliveries": len(x),
-                "median": q[0],
-                "p85": q[1],
-                "p95": q[3],
-                "mean": mean,
-                "std": std,
-                "sla_days": sla,
-                "on_time_rate": on_time,
-                "defect_rate": 1 - on_time if has_sla else float("nan"),
-                "cpk": (sla - mean) / (3 * std) if has_sla and std > 0 else float("nan"),
-                "cpk_percentile": (sla - q[0]) / spread if has_sla and spread > 0 else float("nan"),
-                "meets_90": q[2],
-                "meets_95": q[3],
-                "too_few": len(x) < min_deliveries,
-            }
-        )
-    out = pd.DataFrame(rows)
+    # One grouped pass for every handoff (a loop over 4,000 handoffs took a second).
+    lead = d["lead_days"].astype(float)
+    grouped = lead.groupby([d[k] for k in KEY], sort=False)
+    q = grouped.quantile([0.5, 0.85, 0.9, 0.95, 0.99865]).unstack()
+    q.columns = ["median", "p85", "p90", "p95", "p99865"]
+    out = pd.DataFrame({"deliveries": grouped.size()})
+    out = out.join(q)
+    out["mean"] = grouped.mean()
+    out["std"] = grouped.std(ddof=1)
+    sla = d["sla_days"].groupby([d[k] for k in KEY], sort=False).first()
+    out["sla_days"] = sla
+    has_sla = out["sla_days"].notna()
+    late = (lead > d["sla_days"]).where(d["sla_days"].notna())
+    on_time = 1 - late.groupby([d[k] for k in KEY], sort=False).mean()
+    out["on_time_rate"] = on_time.where(has_sla)
+    out["defect_rate"] = 1 - out["on_time_rate"]
+    std_ok = has_sla & (out["std"] > 0)
+    out["cpk"] = ((out["sla_days"] - out["mean"]) / (3 * out["std"])).where(std_ok)
+    spread = out["p99865"] - out["median"]
+    out["cpk_percentile"] = ((out["sla_days"] - out["median"]) / spread).where(
+        has_sla & (spread > 0)
+    )
+    out["meets_90"] = out["p90"]
+    out["meets_95"] = out["p95"]
+    out["too_few"] = out["deliveries"] < min_deliveries
+    out = out.drop(columns=["p90", "p99865"]).reset_index()
     out["not_capable"] = (
         ~out["too_few"] & (out["on_time_rate"] < 0.9) & (out["meets_90"] > out["sla_days"])
     )

@@ -236,13 +236,13 @@ def test_sampled_betweenness_is_seeded_and_exact_when_complete():
 
 
 @pytest.mark.parametrize("name", ["healthcare", "cross-parker", "random"])
-def test_one_networkit_pass_equals_networkx_and_igraph(name):
-    """Units and handoffs from one networkit pass equal networkx on the same whole-step lengths."""
+def test_one_kernel_pass_equals_networkx_and_igraph(name):
+    """Units and handoffs from one pass of the compiled kernel equal networkx (whole-step lengths)."""
     from orggraph.analysis import paths
 
     org = ORGS[name]()
     g, _, _ = active_graph(org)
-    one = paths.exact(org, engine="networkit")
+    one = paths.exact(org, engine="kernel")
     two = paths.exact(org, engine="igraph")
     ref = nx.DiGraph()
     ref.add_nodes_from(range(g.vcount()))

@@ -57,17 +57,60 @@ def _healthcare():
     return orggraph.load(DATA / "healthcare-supplier")
 
 
+def _kernel(g):
+    from orggraph.analysis import _sssp
+
+    el = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    return _sssp.Graph(g.vcount(), el[:, 0], el[:, 1], np.asarray(paths.lengths(g), dtype=np.int64))
+
+
 @pytest.mark.parametrize("make", [_healthcare, _cross_parker])
-def test_one_edge_pass_gives_the_units_dependencies(make):
-    """Out-handoff sums less the sources' own reach equal igraph's node pass on the same sources."""
+def test_kernel_dependencies_equal_igraph_on_a_subset_of_sources(make):
+    """The compiled kernel's plain pass against igraph's own passes on the same sources."""
+    from orggraph.analysis import _sssp
+
     org = make()
     g, _, _ = active_graph(org)
     w = paths.lengths(g)
-    tails = np.asarray([s for s, _ in g.get_edgelist()], dtype=np.int64)
     batch = np.arange(0, g.vcount(), 3)
-    dep, eb = paths._dependencies(g, w, tails, _reach(g), batch)
+    dep, eb = _sssp.dependencies(_kernel(g), batch)
     assert dep == pytest.approx(g.betweenness(directed=True, weights=w, sources=batch.tolist()))
     assert eb == pytest.approx(g.edge_betweenness(directed=True, weights=w, sources=batch.tolist()))
+
+
+def test_linear_scaling_shares_worked_by_hand():
+    """a -> b -> c -> d, equal steps: each pair's share split by the position along its path.
+
+    Forward from a: pair (a, c) puts 1/2 on b; (a, d) puts 1/3 on b and 2/3 on c.
+    Backward to a: nothing ends at a. Forward from b: (b, d) puts 1/2 on c.
+    Backward to c: (a, c) puts 1/2 on b. Backward to d: (a, d) puts 2/3 on b and
+    1/3 on c; (b, d) puts 1/2 on c. Summed over all four: b = c = 2, the pairs
+    each lies on.
+    """
+    from orggraph.analysis import _sssp
+
+    chain = _sssp.Graph(4, np.array([0, 1, 2]), np.array([1, 2, 3]), np.array([5, 5, 5]))
+    share = {u: _sssp.dependencies(chain, [u], scaled=True)[0] for u in range(4)}
+    assert share[0] == pytest.approx([0, 1 / 2 + 1 / 3, 2 / 3, 0])
+    assert share[1] == pytest.approx([0, 0, 1 / 2, 0])
+    assert share[2] == pytest.approx([0, 1 / 2, 0, 0])
+    assert share[3] == pytest.approx([0, 2 / 3, 1 / 3 + 1 / 2, 0])
+    total, edges = _sssp.dependencies(chain, [0, 1, 2, 3], scaled=True)
+    assert total == pytest.approx([0, 2, 2, 0])
+    # Handoffs: a -> b lies on 3 pairs, b -> c on 4, c -> d on 3.
+    assert edges == pytest.approx([3, 4, 3])
+
+
+@pytest.mark.parametrize("make", [_healthcare, _cross_parker])
+def test_scaled_forward_and_backward_over_all_units_is_exact(make):
+    from orggraph.analysis import _sssp
+
+    org = make()
+    g, _, _ = active_graph(org)
+    w = paths.lengths(g)
+    dep, eb = _sssp.dependencies(_kernel(g), np.arange(g.vcount()), scaled=True)
+    assert dep == pytest.approx(g.betweenness(directed=True, weights=w))
+    assert eb == pytest.approx(g.edge_betweenness(directed=True, weights=w))
 
 
 def test_reach_counts_itself_and_everything_downstream():
@@ -146,31 +189,34 @@ def test_estimated_mode_finds_what_exact_finds_on_the_sample():
         assert {(f.kind, f.subjects) for f in fast.findings} <= exact
 
 
-def test_worker_processes_give_the_same_estimate():
-    org = _cross_parker()
-    one = paths.estimate(org, sources=20, batches=4, seed=7)
-    two = paths.estimate(org, sources=20, batches=4, seed=7, processes=2)
-    assert np.array_equal(one.node, two.node) and np.array_equal(one.edge, two.edge)
-    assert one.info == two.info
+def test_threads_give_the_same_figures():
+    """One thread or two, or two callers at once: the same sums, to the last bit."""
+    import threading
 
+    import numba
 
-def test_exact_pass_in_worker_processes_equals_networkx():
-    """The forked one-pass exact computation against networkx on the same whole-step lengths."""
-    import networkx as nx
+    from orggraph.analysis import _sssp
 
     org = _cross_parker()
-    g, _, _ = active_graph(org)
-    w = paths.lengths(g)
-    G = nx.DiGraph()
-    G.add_nodes_from(range(g.vcount()))
-    for (s, t), x in zip(g.get_edgelist(), w, strict=True):
-        G.add_edge(s, t, length=int(x))
-    want_node = nx.betweenness_centrality(G, weight="length", normalized=False)
-    want_edge = nx.edge_betweenness_centrality(G, weight="length", normalized=False)
-    got, seconds = paths.start_exact(org, processes=2).result()
-    assert seconds > 0 and not got.estimated
-    assert got.node == pytest.approx([want_node[i] for i in range(g.vcount())])
-    assert got.edge == pytest.approx([want_edge[e] for e in g.get_edgelist()])
-    # A different number of workers sums the same fixed chunks: the same figures.
-    three, _ = paths.start_exact(org, processes=3).result()
-    assert np.array_equal(three.node, got.node) and np.array_equal(three.edge, got.edge)
+    graph = _kernel(active_graph(org)[0])
+    units = np.arange(graph.n)
+    numba.set_num_threads(1)
+    try:
+        one = _sssp.dependencies(graph, units, scaled=True)
+    finally:
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    got = []
+    callers = [
+        threading.Thread(target=lambda: got.append(_sssp.dependencies(graph, units, scaled=True)))
+        for _ in range(2)
+    ]
+    for c in callers:
+        c.start()
+    for c in callers:
+        c.join()
+    assert len(got) == 2
+    for node, edge in got:
+        assert np.array_equal(node, one[0]) and np.array_equal(edge, one[1])
+    a = paths.estimate(org, sources=20, batches=4, seed=7)
+    b = paths.estimate(org, sources=20, batches=4, seed=7)
+    assert np.array_equal(a.node, b.node) and a.info == b.info

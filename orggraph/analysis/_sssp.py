@@ -1,0 +1,190 @@
+"""Compiled single-source shortest paths with Brandes' dependency accumulation.
+
+One kernel serves the exact pass and the estimate: Dijkstra from a source on
+whole-step lengths (:data:`paths.LENGTH_SCALE`), path counts, and the
+dependencies of units and handoffs accumulated back from the farthest unit
+(Brandes 2001). With ``scaled``, every pair's share is weighted by how far
+along its path the unit lies (Geisberger, Sanders & Schultes 2008, "linear
+scaling"); searching forward from a sampled unit on the graph and backward
+from it on the reversed graph then gives shares that add up to exactly one
+per pair, so the sum over all units is the exact betweenness, and a units
+close to a sampled unit no longer get its whole dependency in one draw.
+
+numba compiles the kernel on first use and caches the machine code (see
+:func:`_cache_dir`); it is imported only when shortest paths are computed.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import numpy as np
+
+from ..cache import cache_dir
+
+# Compiled kernels go to the user's cache, not into an installed package; numba
+# reads the setting when it is imported.
+os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir() / "numba"))
+
+from numba import njit, prange  # noqa: E402
+
+__all__ = ["Graph", "dependencies"]
+
+# numba's default threading layer is not safe for parallel kernels launched from
+# two threads at once (a web server answering two people): one at a time.
+_LOCK = threading.Lock()
+
+
+@njit(cache=True, nogil=True)
+def _push(hk, hv, size, key, val):
+    i = size
+    hk[i] = key
+    hv[i] = val
+    while i > 0:
+        p = (i - 1) >> 1
+        if hk[p] <= hk[i]:
+            break
+        hk[p], hk[i] = hk[i], hk[p]
+        hv[p], hv[i] = hv[i], hv[p]
+        i = p
+    return size + 1
+
+
+@njit(cache=True, nogil=True)
+def _pop(hk, hv, size):
+    key, val = hk[0], hv[0]
+    size -= 1
+    hk[0], hv[0] = hk[size], hv[size]
+    i = 0
+    while True:
+        left = 2 * i + 1
+        if left >= size:
+            break
+        c = left
+        if left + 1 < size and hk[left + 1] < hk[left]:
+            c = left + 1
+        if hk[i] <= hk[c]:
+            break
+        hk[c], hk[i] = hk[i], hk[c]
+        hv[c], hv[i] = hv[i], hv[c]
+        i = c
+    return key, val, size
+
+
+@njit(cache=True, nogil=True)
+def _one(indptr, heads, lens, eids, s, node_acc, edge_acc, scaled, by_tail, work):
+    dist, sigma, dep, order, hk, hv, done = work
+    dist[:] = np.iinfo(np.int64).max
+    dist[s] = 0
+    sigma[s] = 1.0
+    size = _push(hk, hv, 0, 0, s)
+    k = 0
+    while size > 0:
+        d, v, size = _pop(hk, hv, size)
+        if done[v]:
+            continue
+        done[v] = True
+        order[k] = v
+        k += 1
+        for j in range(indptr[v], indptr[v + 1]):
+            w = heads[j]
+            nd = d + lens[j]
+            if nd < dist[w]:
+                dist[w] = nd
+                sigma[w] = sigma[v]
+                size = _push(hk, hv, size, nd, w)
+            elif nd == dist[w]:
+                sigma[w] += sigma[v]
+    for i in range(k - 1, -1, -1):
+        v = order[i]
+        acc = 0.0
+        dv = dist[v]
+        for j in range(indptr[v], indptr[v + 1]):
+            w = heads[j]
+            if dv + lens[j] == dist[w]:
+                r = sigma[v] / sigma[w] * (1.0 + dep[w])
+                if scaled:
+                    # The pair's share up to v: d(s, v) / d(s, t), carried in dep.
+                    c = r * (dv / dist[w])
+                    edge_acc[j] += c if by_tail else r
+                else:
+                    c = r
+                    edge_acc[j] += r
+                acc += c
+        dep[v] = acc
+        if v != s:
+            node_acc[v] += acc
+    # Only what this source touched is reset: O(reached), not O(n), per source.
+    for i in range(k):
+        v = order[i]
+        dep[v] = 0.0
+        sigma[v] = 0.0
+        done[v] = False
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _many(indptr, heads, lens, eids, sources, m, chunks, scaled, by_tail):
+    n = len(indptr) - 1
+    nodes = np.zeros((chunks, n))
+    # Handoffs in the rows' order while searching (memory read in sequence).
+    edges = np.zeros((chunks, m))
+    bounds = np.linspace(0, len(sources), chunks + 1).astype(np.int64)
+    for c in prange(chunks):
+        work = (
+            np.empty(n, dtype=np.int64),
+            np.zeros(n),
+            np.zeros(n),
+            np.empty(n, dtype=np.int64),
+            np.empty(len(heads) + 1, dtype=np.int64),
+            np.empty(len(heads) + 1, dtype=np.int64),
+            np.zeros(n, dtype=np.bool_),
+        )
+        for i in range(bounds[c], bounds[c + 1]):
+            _one(indptr, heads, lens, eids, sources[i], nodes[c], edges[c], scaled, by_tail, work)
+    return nodes, edges
+
+
+class Graph:
+    """Out-edges of the unit graph in compressed rows, and of its reverse."""
+
+    def __init__(self, n: int, src: np.ndarray, dst: np.ndarray, lengths: np.ndarray):
+        self.n, self.m = int(n), len(src)
+        self.forward = self._csr(src, dst, lengths)
+        self.backward = self._csr(dst, src, lengths)
+
+    def _csr(self, tails, heads, lengths):
+        order = np.argsort(tails, kind="stable")
+        indptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.add.at(indptr, np.asarray(tails, dtype=np.int64) + 1, 1)
+        return (
+            np.cumsum(indptr),
+            np.asarray(heads, dtype=np.int64)[order],
+            np.asarray(lengths, dtype=np.int64)[order],
+            order.astype(np.int64),
+        )
+
+
+#: Sources are split into this many fixed chunks, whatever the number of
+#: threads: the same sums in the same order, so the same figures every time.
+CHUNKS = 8
+
+
+def dependencies(graph: Graph, sources, *, scaled: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Units' and handoffs' dependencies on ``sources`` (Brandes 2001), on every core.
+
+    Plain: summed over all units as sources, the exact betweenness. With
+    ``scaled``: the forward search from each source and the backward search
+    to it, each pair's share split by the position along its path
+    (Geisberger et al. 2008); summed over all units, again the exact
+    betweenness.
+    """
+    src = np.ascontiguousarray(np.asarray(sources, dtype=np.int64))
+    chunks = max(1, min(CHUNKS, len(src)))
+    node, edge = np.zeros(graph.n), np.zeros(graph.m)
+    with _LOCK:
+        for rows, by_tail in ((graph.forward, True), (graph.backward, False))[: 1 + scaled]:
+            nodes, edges = _many(*rows, src, graph.m, chunks, scaled, by_tail)
+            node += nodes.sum(axis=0)
+            edge[rows[3]] += edges.sum(axis=0)
+    return node, edge
