@@ -237,7 +237,7 @@ def test_sampled_betweenness_is_seeded_and_exact_when_complete():
 
 @pytest.mark.parametrize("name", ["healthcare", "cross-parker", "random"])
 def test_one_kernel_pass_equals_networkx_and_igraph(name):
-    """Units and handoffs from one pass of the compiled kernel equal networkx (whole-step lengths)."""
+    """One pass of the compiled kernel for units and handoffs equals networkx."""
     from orggraph.analysis import paths
 
     org = ORGS[name]()
