@@ -503,7 +503,7 @@ def _analysis_options(f):
     "--sources",
     type=click.IntRange(min=2),
     default=None,
-    help="Fast mode: how many sampled sources (default 1000).",
+    help="Fast mode: how many units to sample (default 1000).",
 )
 @click.option(
     "--time-budget",

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from .build import validated
@@ -199,9 +200,26 @@ class Organization:
         g = nx.DiGraph(name=self.name)
         attrs = self._units.drop(columns=["id"]).to_dict("records")
         g.add_nodes_from(zip(self._units["id"], attrs, strict=False))
-        agg = _aggregate(self._handoffs, "provider", "customer")
+        agg = self.unit_edges
         g.add_edges_from((d.pop("provider"), d.pop("customer"), d) for d in agg.to_dict("records"))
         return nx.freeze(g)
+
+    @cached_property
+    def unit_edges(self) -> pd.DataFrame:
+        """The edges of :attr:`graph` as a table, in the order ``graph.edges`` lists them.
+
+        One row per provider -> customer pair, with the merged columns of
+        :attr:`graph` (``weight``, ``handoffs``, ``closeness``, ``distance``,
+        ``satisfaction``, ``importance``, ``sla_days``, ``rated``). The
+        analyses build their graphs from it: a million people's networkx
+        graph takes minutes and gigabytes.
+        """
+        agg = _aggregate(self._handoffs, "provider", "customer")
+        # networkx lists edges provider by provider in unit order, each provider's
+        # customers in the order they were added: a stable sort gives the same.
+        first = pd.Series(np.arange(len(self._units)), index=self._units["id"])
+        order = np.argsort(first.reindex(agg["provider"]).to_numpy(), kind="stable")
+        return agg.iloc[order].reset_index(drop=True)
 
     @cached_property
     def department_graph(self) -> nx.DiGraph:

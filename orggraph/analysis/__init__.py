@@ -114,7 +114,7 @@ def choose_paths(org, *, fast="auto", time_budget=None, threads=None) -> tuple[b
     """
     import os
 
-    n_active = sum(1 for u in org.graph if org.graph.degree(u) > 0)
+    n_active = active_graph(org)[0].vcount()
     if fast is True:
         return True, "estimated: asked for (--fast)"
     if fast is False:
@@ -174,7 +174,7 @@ def analyze(
     estimated, reason = choose_paths(org, fast=fast, time_budget=time_budget)
     if progress:
         progress(reason)
-    n_active = sum(1 for u in org.graph if org.graph.degree(u) > 0)
+    n_active = active_graph(org)[0].vcount()
     sample = min(sources or FAST_SOURCES, n_active) if estimated else None
     tables: dict = {}
     timings: dict = {}

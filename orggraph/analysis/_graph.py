@@ -6,6 +6,7 @@ import weakref
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
@@ -60,18 +61,19 @@ def actors(org) -> Actors:
     cache = _cache(org)
     if "actors" in cache:
         return cache["actors"]
-    g = org.graph
+    e = org.unit_edges
     external = set(org.external)
-    ids = [u for u in org.ids if u not in external and g.degree(u) > 0]
-    pos = {u: i for i, u in enumerate(ids)}
+    used = set(e["provider"]).union(e["customer"])
+    ids = [u for u in org.ids if u not in external and u in used]
     depts = [org.department_of(u) for u in ids]
     groups = list(dict.fromkeys(depts))
     gpos = {d: i for i, d in enumerate(groups)}
-    edges = [
-        (pos[a], pos[b], d["weight"], d["distance"])
-        for a, b, d in g.edges(data=True)
-        if a in pos and b in pos
-    ]
+    where = pd.Index(ids)
+    a, b = where.get_indexer(e["provider"]), where.get_indexer(e["customer"])
+    inside = (a >= 0) & (b >= 0)
+    edges = np.column_stack(
+        [a[inside], b[inside], e["weight"].to_numpy()[inside], e["distance"].to_numpy()[inside]]
+    )
     arr = np.array(edges, dtype=float).reshape(-1, 4)
     result = Actors(
         ids,
@@ -91,18 +93,20 @@ def active_graph(org):
 
     The external customer is included (it is where work ends); edges carry
     ``weight``, ``distance``, ``closeness``, ``handoffs``, ``importance``,
-    ``satisfaction`` and ``sla_days`` from :attr:`Organization.graph`.
+    ``satisfaction`` and ``sla_days`` from :attr:`Organization.unit_edges`
+    (the edges of :attr:`Organization.graph`, without building it).
     """
     cache = _cache(org)
     if "active" in cache:
         return cache["active"]
     import igraph as ig
 
-    g = org.graph
-    ids = [u for u in org.ids if g.degree(u) > 0]
-    pos = {u: i for i, u in enumerate(ids)}
-    edges = list(g.edges(data=True))
-    ig_g = ig.Graph(n=len(ids), edges=[(pos[a], pos[b]) for a, b, _ in edges], directed=True)
+    e = org.unit_edges
+    used = set(e["provider"]).union(e["customer"])
+    ids = [u for u in org.ids if u in used]
+    where = pd.Index(ids)
+    pairs = np.column_stack([where.get_indexer(e["provider"]), where.get_indexer(e["customer"])])
+    ig_g = ig.Graph(n=len(ids), edges=pairs.tolist(), directed=True)
     ig_g.vs["name"] = ids
     for attr in (
         "weight",
@@ -113,7 +117,7 @@ def active_graph(org):
         "satisfaction",
         "sla_days",
     ):
-        ig_g.es[attr] = [d[attr] for _, _, d in edges]
+        ig_g.es[attr] = e[attr].tolist()
     depts = [org.department_of(u) for u in ids]
     codes = {d: i for i, d in enumerate(dict.fromkeys(depts))}
     group = np.array([codes[d] for d in depts], dtype=np.int64)

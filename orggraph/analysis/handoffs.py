@@ -201,12 +201,17 @@ def find(org, result, thresholds) -> list:
     cells = cells.assign(ratio=(3 - cells["mean"]) / (3 - t.interface_closeness_max))
     # Only the best few below the line can become near misses: skip the rest early.
     cells = pd.concat([cells[cells["ratio"] >= 1], cells[cells["ratio"] < 1].nlargest(3, "ratio")])
+    # What each kept interface hands over, in one grouped pass (one filter of the
+    # handoff table per interface took 7 s at 100,000 people).
+    kept = h[pd.MultiIndex.from_frame(h[["pdept", "cdept"]]).isin(cells.index)]
+    whats = kept.groupby(["pdept", "cdept"], sort=False)["deliverable"].agg(
+        lambda d: ", ".join(sorted(set(d))[:4])
+    )
     for (a, b), c in cells.iterrows():
         n, mean, sat = int(c["n"]), float(c["mean"]), float(c["sat"])
         if c["ratio"] <= 0:
             continue
-        cell = h[(h["pdept"] == a) & (h["cdept"] == b)]
-        what = ", ".join(sorted(set(cell["deliverable"]))[:4])
+        what = whats[(a, b)]
         summary = (
             f"{names[a]} hands {n} deliverables to {names[b]} at arm's length "
             f"(mean closeness {mean:.1f} of 5"
