@@ -11,6 +11,10 @@ one SQLite file in the user's cache folder (``$ORGGRAPH_CACHE_DIR``, else
 - every setting that changes the result (thresholds, seed, exact or
   estimated, sources, time budget) and the orggraph version.
 
+:func:`cached_load` keeps loaded organizations in the same file, keyed by
+the input's bytes and the load options, so that ``orggraph serve`` starts a
+large organization in seconds the second time.
+
 The folder is created private (0700) and a database owned by another user
 is refused: the rows are pickles, which must only ever come from this user.
 The file is bounded in bytes (oldest entries go first).
@@ -18,12 +22,15 @@ The file is bounded in bytes (oldest entries go first).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import os
 import pickle
 import sqlite3
 import time
+import weakref
 from dataclasses import asdict, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -32,7 +39,13 @@ import pandas as pd
 
 from .exceptions import OrgGraphError
 
-__all__ = ["cache_dir", "content_hash", "cached_analyze", "DEFAULT_MAX_BYTES"]
+__all__ = [
+    "cache_dir",
+    "content_hash",
+    "cached_analyze",
+    "cached_load",
+    "DEFAULT_MAX_BYTES",
+]
 
 #: The cache file is trimmed to this many bytes of stored results.
 DEFAULT_MAX_BYTES = 2 * 1024**3
@@ -46,8 +59,24 @@ def cache_dir() -> Path:
     return Path(base) / "orggraph"
 
 
+# Content hashes of organizations already hashed (or loaded from the cache with
+# theirs), beside the frozen objects: dropped with them.
+_CONTENT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def content_hash(org) -> str:
     """SHA-256 of every cell of the organization's tables (row order included)."""
+    try:
+        return _CONTENT[org]
+    except (KeyError, TypeError):
+        pass
+    digest = _content_hash(org)
+    with contextlib.suppress(TypeError):
+        _CONTENT[org] = digest
+    return digest
+
+
+def _content_hash(org) -> str:
     h = hashlib.sha256()
     for name, df in (
         ("units", org.units),
@@ -88,12 +117,82 @@ def _connect(folder: Path) -> sqlite3.Connection:
         raise OrgGraphError(f"{path}: the analysis cache belongs to another user; not used")
     con = sqlite3.connect(path, timeout=30)
     os.chmod(path, 0o600)
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS analyses ("
-        "key TEXT PRIMARY KEY, created REAL, used REAL, size INTEGER, organization TEXT, "
-        "result BLOB)"
-    )
+    for table in ("analyses", "organizations"):
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {table} ("
+            "key TEXT PRIMARY KEY, created REAL, used REAL, size INTEGER, organization TEXT, "
+            "result BLOB)"
+        )
     return con
+
+
+def _file_digest(path: Path) -> str:
+    """BLAKE2 of the input's bytes: a file, or every file directly inside a folder."""
+    h = hashlib.blake2b(digest_size=32)
+    path = Path(path)
+    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    for f in files:
+        h.update(f.name.encode() + b"\0")
+        with open(f, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def cached_load(path, *, folder=None, max_bytes: int = DEFAULT_MAX_BYTES, **options):
+    """:func:`orggraph.readwrite.load`, from the cache when the same bytes were loaded.
+
+    Keyed by the input's bytes (the file, or every file in the folder), the
+    load options and the orggraph version: a changed byte is a different
+    key. Returns ``(organization, content)`` where ``content`` is the
+    organization's :func:`content_hash`, stored with it, for
+    :func:`cached_analyze` (hashing every cell of a 100,000-person
+    organization takes seconds; reading and validating its CSV files, nine).
+    An input with errors is never stored: it raises again on every call.
+    """
+    from . import __version__
+    from .model import Organization
+    from .readwrite import load
+
+    folder = Path(folder) if folder else cache_dir()
+    try:
+        key = hashlib.sha256(
+            json.dumps(
+                {"bytes": _file_digest(path), "options": options, "version": __version__},
+                sort_keys=True,
+                default=str,
+            ).encode()
+        ).hexdigest()
+        con = _connect(folder)
+    except (OrgGraphError, OSError, sqlite3.Error) as exc:
+        # An unusable cache is no reason not to load: the input decides what happens.
+        logging.getLogger(__name__).warning("cache not used: %s", exc)
+        return load(path, **options)
+    try:
+        row = con.execute("SELECT result FROM organizations WHERE key = ?", (key,)).fetchone()
+        if row is not None:
+            con.execute("UPDATE organizations SET used = ? WHERE key = ?", (time.time(), key))
+            con.commit()
+            units, handoffs, deliveries, name, warnings, content = pickle.loads(row[0])
+            org = Organization(units, handoffs, deliveries, name=name, warnings=warnings)
+            _CONTENT[org] = content
+            return org
+        org = load(path, **options)
+        blob = pickle.dumps(
+            (org._units, org._handoffs, org._deliveries, org.name, org.warnings, content_hash(org)),
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
+        now = time.time()
+        con.execute(
+            "INSERT OR REPLACE INTO organizations VALUES (?, ?, ?, ?, ?, ?)",
+            (key, now, now, len(blob), org.name, blob),
+        )
+        _trim(con, max_bytes, "organizations")
+        con.commit()
+        return org
+    finally:
+        con.close()
 
 
 def cached_analyze(
@@ -139,10 +238,10 @@ def cached_analyze(
         con.close()
 
 
-def _trim(con, max_bytes: int) -> None:
-    rows = con.execute("SELECT key, size FROM analyses ORDER BY used DESC").fetchall()
+def _trim(con, max_bytes: int, table: str = "analyses") -> None:
+    rows = con.execute(f"SELECT key, size FROM {table} ORDER BY used DESC").fetchall()
     total = 0
     for key, size in rows:
         total += size
         if total > max_bytes:
-            con.execute("DELETE FROM analyses WHERE key = ?", (key,))
+            con.execute(f"DELETE FROM {table} WHERE key = ?", (key,))

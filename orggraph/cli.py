@@ -164,6 +164,18 @@ def input_options(f):
     return wrapper
 
 
+def _load_for_serving(path, *, cache=True):
+    """The organization to serve: from the cache when the same bytes were served before.
+
+    Never in privacy mode: no copy of people's data is written beyond the input.
+    """
+    if not cache:
+        return readwrite.load(path)
+    from .cache import cached_load
+
+    return cached_load(path)
+
+
 def _load_or_exit(loader, as_json):
     try:
         return loader()
@@ -714,7 +726,7 @@ def serve(
         sys.exit(2)
     settings.allowed_hosts = settings.allowed_hosts or security.default_allowed_hosts(host)
     # Errors listed before any server starts; the organization is then served as loaded.
-    org = _load_or_exit(lambda: readwrite.load(path), False)
+    org = _load_or_exit(lambda: _load_for_serving(path, cache=mode_of_privacy is None), False)
     import logging
 
     from .web import create_app

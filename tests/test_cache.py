@@ -52,3 +52,45 @@ def test_trimmed_to_its_size(tmp_path):
     cached_analyze(org, folder=folder, thresholds=T, seed=1, max_bytes=1)
     _, hit = cached_analyze(org, folder=folder, thresholds=T, seed=1, max_bytes=1)
     assert hit is False  # nothing fits in one byte, so nothing is kept
+
+
+def test_loaded_organization_cached_by_its_bytes(tmp_path):
+    """`serve`'s load: the same bytes come back from the cache, one changed byte does not."""
+    import pandas as pd
+
+    from orggraph import cache
+    from orggraph.exceptions import ValidationError
+
+    folder = tmp_path / "cache"
+    src = write_org(tmp_path / "a")
+    first = cache.cached_load(src, folder=folder)
+    rows = "SELECT count(*) FROM organizations"
+    con = cache._connect(folder)
+    assert con.execute(rows).fetchone() == (1,)
+    con.close()
+    again = cache.cached_load(src, folder=folder)
+    assert again is not first
+    for table in ("units", "handoffs", "deliveries"):
+        pd.testing.assert_frame_equal(getattr(again, table), getattr(first, table))
+    assert again.name == first.name and again.warnings == first.warnings
+    # The stored content hash is the one every cell gives.
+    assert cache.content_hash(again) == cache._content_hash(again)
+    # Its analysis is found with it.
+    _, hit1 = cached_analyze(first, folder=folder, thresholds=T)
+    _, hit2 = cached_analyze(again, folder=folder, thresholds=T)
+    assert (hit1, hit2) == (False, True)
+    # One byte: closeness 2 -> 3 on the first handoff.
+    (src / "handoffs.csv").write_text(
+        HANDOFFS.replace("bob,ann,customer order,2,", "bob,ann,customer order,3,")
+    )
+    changed = cache.cached_load(src, folder=folder)
+    assert changed.handoffs["closeness"].tolist() != first.handoffs["closeness"].tolist()
+    assert cache.content_hash(changed) != cache.content_hash(first)
+    # An input with errors is never stored: it fails again, every time.
+    (src / "handoffs.csv").write_text(HANDOFFS.replace("bob,ann,customer order,2,", "bob,ann,,9,"))
+    for _ in range(2):
+        with pytest.raises(ValidationError):
+            cache.cached_load(src, folder=folder)
+    con = cache._connect(folder)
+    assert con.execute(rows).fetchone() == (2,)
+    con.close()

@@ -169,6 +169,8 @@ class Graph:
 #: Sources are split into this many fixed chunks, whatever the number of
 #: threads: the same sums in the same order, so the same figures every time.
 CHUNKS = 8
+#: Above this many handoffs, two chunks (a million people: 2 GB less at once).
+BIG = 2_000_000
 
 
 def dependencies(graph: Graph, sources, *, scaled: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -181,7 +183,8 @@ def dependencies(graph: Graph, sources, *, scaled: bool = False) -> tuple[np.nda
     betweenness.
     """
     src = np.ascontiguousarray(np.asarray(sources, dtype=np.int64))
-    chunks = max(1, min(CHUNKS, len(src)))
+    # Each chunk holds its own sums and heap (m numbers each): few on huge graphs.
+    chunks = max(1, min(CHUNKS if graph.m <= BIG else 2, len(src)))
     node, edge = np.zeros(graph.n), np.zeros(graph.m)
     with _LOCK:
         for rows, by_tail in ((graph.forward, True), (graph.backward, False))[: 1 + scaled]:
