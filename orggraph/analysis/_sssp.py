@@ -7,11 +7,12 @@ dependencies of units and handoffs accumulated back from the farthest unit
 along its path the unit lies (Geisberger, Sanders & Schultes 2008, "linear
 scaling"); searching forward from a sampled unit on the graph and backward
 from it on the reversed graph then gives shares that add up to exactly one
-per pair, so the sum over all units is the exact betweenness, and a units
-close to a sampled unit no longer get its whole dependency in one draw.
+per pair, so the sum over all units is the exact betweenness, and a unit
+close to a sampled unit no longer gets its whole dependency in one draw.
 
-numba compiles the kernel on first use and caches the machine code (see
-:func:`_cache_dir`); it is imported only when shortest paths are computed.
+numba compiles the kernel on first use (a few seconds, once) and caches the
+machine code in orggraph's cache folder; this module is imported only when
+shortest paths are computed.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def _pop(hk, hv, size):
 
 
 @njit(cache=True, nogil=True)
-def _one(indptr, heads, lens, eids, s, node_acc, edge_acc, scaled, by_tail, work):
+def _one(indptr, heads, lens, s, node_acc, edge_acc, scaled, by_tail, work):
     dist, sigma, dep, order, hk, hv, done = work
     dist[:] = np.iinfo(np.int64).max
     dist[s] = 0
@@ -124,7 +125,7 @@ def _one(indptr, heads, lens, eids, s, node_acc, edge_acc, scaled, by_tail, work
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _many(indptr, heads, lens, eids, sources, m, chunks, scaled, by_tail):
+def _many(indptr, heads, lens, sources, m, chunks, scaled, by_tail):
     n = len(indptr) - 1
     nodes = np.zeros((chunks, n))
     # Handoffs in the rows' order while searching (memory read in sequence).
@@ -141,7 +142,7 @@ def _many(indptr, heads, lens, eids, sources, m, chunks, scaled, by_tail):
             np.zeros(n, dtype=np.bool_),
         )
         for i in range(bounds[c], bounds[c + 1]):
-            _one(indptr, heads, lens, eids, sources[i], nodes[c], edges[c], scaled, by_tail, work)
+            _one(indptr, heads, lens, sources[i], nodes[c], edges[c], scaled, by_tail, work)
     return nodes, edges
 
 
@@ -188,7 +189,8 @@ def dependencies(graph: Graph, sources, *, scaled: bool = False) -> tuple[np.nda
     node, edge = np.zeros(graph.n), np.zeros(graph.m)
     with _LOCK:
         for rows, by_tail in ((graph.forward, True), (graph.backward, False))[: 1 + scaled]:
-            nodes, edges = _many(*rows, src, graph.m, chunks, scaled, by_tail)
+            indptr, heads, lens, edge_ids = rows
+            nodes, edges = _many(indptr, heads, lens, src, graph.m, chunks, scaled, by_tail)
             node += nodes.sum(axis=0)
-            edge[rows[3]] += edges.sum(axis=0)
+            edge[edge_ids] += edges.sum(axis=0)
     return node, edge
