@@ -194,3 +194,8 @@ def dependencies(graph: Graph, sources, *, scaled: bool = False) -> tuple[np.nda
             node += nodes.sum(axis=0)
             edge[edge_ids] += edges.sum(axis=0)
     return node, edge
+
+
+def warm_up() -> None:
+    """Load (or compile) the kernel now, on a graph of two units."""
+    dependencies(Graph(2, np.array([0]), np.array([1]), np.array([1])), [0], scaled=True)
