@@ -252,13 +252,14 @@ def analyze(
             org, min_deliveries=t.min_deliveries, runs=t.simulation_runs, seed=seed
         ),
     )
-    holes = None
+    holes = structure = None
     if background is not None:
         # Path-free parts of the centrality table, while the paths are still running.
         holes = step(
             "structural holes",
             lambda: bottlenecks.structural_holes(org).join(bottlenecks.brokerage(org)),
         )
+        structure = step("handoff structure", lambda: handoffs.handoff_structure(org))
         if progress:
             progress("shortest paths: waiting for them")
         shortest, timings["shortest paths"] = background.result()
@@ -281,7 +282,9 @@ def analyze(
     )
     tables["handoff_criticality"] = step(
         "handoff criticality",
-        lambda: handoffs.handoff_criticality(org, paths=shortest, thresholds=t),
+        lambda: handoffs.handoff_criticality(
+            org, paths=shortest, thresholds=t, structure=structure
+        ),
     )
     estimates = {"choice": reason}
     info = tables["centrality"].attrs.get("betweenness", {})

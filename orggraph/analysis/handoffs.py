@@ -44,40 +44,14 @@ def sla_breaches(org) -> pd.DataFrame:
     return out
 
 
-def handoff_criticality(org, *, paths=None, sample=None, seed=0, thresholds=None) -> pd.DataFrame:
-    """Edge betweenness, bridges, SLA breaches and a criticality ratio per handoff.
+def handoff_structure(org) -> pd.DataFrame:
+    """The columns of :func:`handoff_criticality` that need no shortest paths.
 
-    Columns: ``provider``, ``customer``, ``deliverables`` (names joined by
-    "; "), ``handoffs``, ``weight``, ``closeness``, ``importance``,
-    ``satisfaction``, ``edge_betweenness`` (weighted on distance, directed,
-    unnormalized: the number of shortest paths through the handoff),
-    ``flow_multiple`` and ``flow_z`` (against the organization's handoffs,
-    see :func:`~orggraph.analysis.bottlenecks.flow_outliers`), ``bridge``,
-    ``cut_off`` (units on the smaller side a bridge would cut off, 0 if not
-    a bridge), ``to_customer``, ``sla_days``, ``deliveries``,
-    ``breach_rate`` and ``criticality``: the larger of two ratios to their
-    line in ``thresholds`` — flow (multiple / ``handoff_multiple``, capped
-    at 2, where the robust z reaches ``outlier_line(handoff_z, outlier_alpha,
-    n)``) and
-    bridge (cut_off / ``min_group_size``). 1 = on the line. Lateness is
-    left to the SLA findings, so one late handoff is not reported twice.
-    Sorted by criticality, highest first.
-    ``paths`` are the shortest-path results computed once by ``analyze``;
-    without them, edge betweenness is computed here (estimated from
-    ``sample`` random source units if given, seeded).
-
-    Examples
-    --------
-    >>> from orggraph.analysis._examples import chain
-    >>> t = handoff_criticality(chain())
-    >>> t[["provider", "customer", "edge_betweenness", "bridge"]].values.tolist()[0]
-    ['p2', 'p3', 4.0, True]
+    One row per handoff of the active graph, in its edge order: the pair,
+    its merged figures, bridges and what they cut off, whether it leads to
+    the external customer, its deliverables and SLA breaches.
     """
-    t = thresholds or Thresholds()
     g, ids, _ = active_graph(org)
-    if paths is None:
-        paths = exact(org) if sample is None else estimate(org, sources=sample, seed=seed)
-    eb = paths.edge
     und = g.as_undirected(mode="collapse")
     bridge_pairs = {}
     degree = und.degree()
@@ -115,7 +89,6 @@ def handoff_criticality(org, *, paths=None, sample=None, seed=0, thresholds=None
             "importance": g.es["importance"],
             "satisfaction": g.es["satisfaction"],
             "sla_days": g.es["sla_days"],
-            "edge_betweenness": eb,
             "bridge": [tuple(sorted(p)) in bridge_pairs for p in el],
             "cut_off": [bridge_pairs.get(tuple(sorted(p)), 0) for p in el],
             "to_customer": [t in reach_customer for _, t in el],
@@ -138,6 +111,47 @@ def handoff_criticality(org, *, paths=None, sample=None, seed=0, thresholds=None
         df["deliveries"] = np.nan
         df["breach_rate"] = np.nan
     df["deliveries"] = df["deliveries"].fillna(0).astype(int)
+    return df
+
+
+def handoff_criticality(
+    org, *, paths=None, sample=None, seed=0, thresholds=None, structure=None
+) -> pd.DataFrame:
+    """Edge betweenness, bridges, SLA breaches and a criticality ratio per handoff.
+
+    Columns: ``provider``, ``customer``, ``deliverables`` (names joined by
+    "; "), ``handoffs``, ``weight``, ``closeness``, ``importance``,
+    ``satisfaction``, ``edge_betweenness`` (weighted on distance, directed,
+    unnormalized: the number of shortest paths through the handoff),
+    ``flow_multiple`` and ``flow_z`` (against the organization's handoffs,
+    see :func:`~orggraph.analysis.bottlenecks.flow_outliers`), ``bridge``,
+    ``cut_off`` (units on the smaller side a bridge would cut off, 0 if not
+    a bridge), ``to_customer``, ``sla_days``, ``deliveries``,
+    ``breach_rate`` and ``criticality``: the larger of two ratios to their
+    line in ``thresholds`` — flow (multiple / ``handoff_multiple``, capped
+    at 2, where the robust z reaches ``outlier_line(handoff_z, outlier_alpha,
+    n)``) and
+    bridge (cut_off / ``min_group_size``). 1 = on the line. Lateness is
+    left to the SLA findings, so one late handoff is not reported twice.
+    Sorted by criticality, highest first.
+    ``paths`` are the shortest-path results computed once by ``analyze``;
+    without them, edge betweenness is computed here (estimated from
+    ``sample`` random source units if given, seeded). ``structure``: the
+    path-free columns (:func:`handoff_structure`) where the caller has them
+    (``analyze`` computes them while the paths run).
+
+    Examples
+    --------
+    >>> from orggraph.analysis._examples import chain
+    >>> t = handoff_criticality(chain())
+    >>> t[["provider", "customer", "edge_betweenness", "bridge"]].values.tolist()[0]
+    ['p2', 'p3', 4.0, True]
+    """
+    t = thresholds or Thresholds()
+    if paths is None:
+        paths = exact(org) if sample is None else estimate(org, sources=sample, seed=seed)
+    df = (structure if structure is not None else handoff_structure(org)).copy()
+    df["edge_betweenness"] = paths.edge
     df["flow_multiple"], df["flow_z"] = flow_outliers(df["edge_betweenness"].to_numpy())
     z_line = outlier_line(t.handoff_z, t.outlier_alpha, len(df))
     # As for people, load alone is capped at twice its line: a busy handoff has other
