@@ -252,7 +252,7 @@ def analyze(
             org, min_deliveries=t.min_deliveries, runs=t.simulation_runs, seed=seed
         ),
     )
-    holes = structure = None
+    holes = structure = reach = None
     if background is not None:
         # Path-free parts of the centrality table, while the paths are still running.
         holes = step(
@@ -260,6 +260,12 @@ def analyze(
             lambda: bottlenecks.structural_holes(org).join(bottlenecks.brokerage(org)),
         )
         structure = step("handoff structure", lambda: handoffs.handoff_structure(org))
+        reach = step(
+            "removal impact",
+            lambda: bottlenecks.Reach(
+                org, exact_limit=t.key_person_exact_limit, sample=t.key_person_sample, seed=seed
+            ),
+        )
         if progress:
             progress("shortest paths: waiting for them")
         shortest, timings["shortest paths"] = background.result()
@@ -278,6 +284,7 @@ def analyze(
             exact_limit=t.key_person_exact_limit,
             sample=t.key_person_sample,
             extra=tables["sole_links"]["person"].tolist(),
+            reach=reach,
         ),
     )
     tables["handoff_criticality"] = step(

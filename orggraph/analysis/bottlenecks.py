@@ -536,7 +536,15 @@ class Reach:
 
 
 def key_person_risk(
-    org, *, top=10, exact_limit=2000, sample=300, seed=0, centrality_table=None, extra=()
+    org,
+    *,
+    top=10,
+    exact_limit=2000,
+    sample=300,
+    seed=0,
+    centrality_table=None,
+    extra=(),
+    reach=None,
 ) -> pd.DataFrame:
     """What breaks if a person (or unit) is gone.
 
@@ -553,6 +561,9 @@ def key_person_risk(
       by some path before and by none after.
     - ``cut_off_from_customer``: units that reached the external customer
       before and do not after, and ``departments_cut_off`` among them.
+
+    ``reach``: the :class:`Reach` of ``org`` built with the same settings,
+    where the caller has it (``analyze`` builds it while the paths run).
 
     Returns
     -------
@@ -577,7 +588,8 @@ def key_person_risk(
                 "departments_cut_off",
             ]
         )
-    reach = Reach(org, exact_limit=exact_limit, sample=sample, seed=seed)
+    if reach is None:
+        reach = Reach(org, exact_limit=exact_limit, sample=sample, seed=seed)
     rows = []
     for x in candidates:
         r = reach.without({x}, routes=False)

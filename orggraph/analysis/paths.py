@@ -221,10 +221,20 @@ def estimate(
     node_parts, used = [], 0
     node_sum, edge_sum = np.zeros(n), np.zeros(g.ecount())
     k = max(1, min(k, n - 1))
+
+    def computed(drawn):
+        # Without a budget nothing is checked between batches: a round in one call.
+        if time_budget is None and graph.m <= _sssp.BIG:
+            rows, eb = _sssp.dependencies_by_batch(graph, drawn)
+            for b, row in enumerate(rows):
+                yield row, (eb if b == 0 else 0.0)
+        else:
+            for batch in drawn:
+                yield _sssp.dependencies(graph, batch, scaled=True)
+
     while True:
-        for _ in range(batches):
-            batch = _stratified(rng, strata, size)
-            dep, eb = _sssp.dependencies(graph, batch, scaled=True)
+        drawn = [_stratified(rng, strata, size) for _ in range(batches)]
+        for batch, (dep, eb) in zip(drawn, computed(drawn), strict=True):
             used += len(batch)
             node_sum += dep
             edge_sum += eb

@@ -229,3 +229,17 @@ def test_a_spent_budget_still_gives_two_small_batches_and_says_so():
     assert p.info["batches"] == 2 and p.info["sources"] == 2
     assert p.info["stopped"] == "time budget"
     assert np.isfinite(p.info["bound"]) and p.info["top_certain"] == 0
+
+
+def test_a_round_in_one_call_equals_batch_by_batch():
+    from orggraph.analysis import _sssp
+
+    org = _cross_parker()
+    graph = _kernel(active_graph(org)[0])
+    rng = np.random.default_rng(5)
+    batches = [rng.choice(graph.n, size=7, replace=False) for _ in range(4)]
+    rows, edge = _sssp.dependencies_by_batch(graph, batches)
+    one = [_sssp.dependencies(graph, b, scaled=True) for b in batches]
+    for row, (node, _) in zip(rows, one, strict=True):
+        assert row == pytest.approx(node)
+    assert edge == pytest.approx(sum(e for _, e in one))
