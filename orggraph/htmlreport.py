@@ -795,7 +795,8 @@ def _methods(org, analysis, d) -> str:
     if b:
         est += (
             f"<li>Betweenness figures are <b>estimates</b> from {_fmt_num(b.get('sources'))} "
-            f"of {_fmt_num(b.get('of'))} sampled sources (seed {_fmt_num(b.get('seed'))}); "
+            f"of {_fmt_num(b.get('of'))} units drawn at random, each searched forward and "
+            f"backward (seed {_fmt_num(b.get('seed'))}); "
             "rankings near each other may swap.</li>"
         )
     return (
