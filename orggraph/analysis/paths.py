@@ -165,11 +165,12 @@ def estimate(
     above the upper bound of every unit outside the top ``k``.
 
     While fewer than ``k`` are certain, further rounds of ``batches``
-    batches of the same size are added, until all are, ``max_sources``
-    (default: as many as units) is reached or ``time_budget`` seconds are
-    spent (checked after every batch, from the second on: fewer batches
-    give a wider, still honest, bound). With a budget, one unit is timed
-    first and the batches made small enough for a whole round to fit.
+    batches are added, until all are, ``max_sources`` (default: as many as
+    units) is reached or the ``time_budget`` is spent. With a budget, one
+    unit is timed first and the batches made small enough for a whole
+    round to fit in it; each further round is sized to what is left, and
+    none is started that would not fit (smaller batches give a wider,
+    still honest, bound).
 
     The searches run on every core (:mod:`._sssp`); the result does not
     depend on their number. Asking for at least as many sources as there
@@ -222,33 +223,25 @@ def estimate(
     node_sum, edge_sum = np.zeros(n), np.zeros(g.ecount())
     k = max(1, min(k, n - 1))
 
-    def computed(drawn):
-        # Without a budget nothing is checked between batches: a round in one call.
-        if time_budget is None and graph.m <= _sssp.BIG:
-            rows, eb = _sssp.dependencies_by_batch(graph, drawn)
-            for b, row in enumerate(rows):
-                yield row, (eb if b == 0 else 0.0)
-        else:
-            for batch in drawn:
-                yield _sssp.dependencies(graph, batch, scaled=True)
-
+    out_of_time = False
     while True:
+        # A round of batches in one call (see _sssp.dependencies_by_batch); with a
+        # budget, each round is sized to what is left of it.
         drawn = [_stratified(rng, strata, size) for _ in range(batches)]
-        for batch, (dep, eb) in zip(drawn, computed(drawn), strict=True):
+        began = time.perf_counter()
+        rows, eb = _sssp.dependencies_by_batch(graph, drawn)
+        for batch, dep in zip(drawn, rows, strict=True):
             used += len(batch)
             node_sum += dep
-            edge_sum += eb
             node_parts.append(dep * n / len(batch))
-            if progress:
-                progress(f"shortest paths: {used:,} of {n:,} units searched")
-            # A budget is kept batch by batch (two at least, for a spread): on a
-            # million units one round of batches alone can take an hour.
-            if (
-                time_budget is not None
-                and len(node_parts) >= 2
-                and time.perf_counter() - start > time_budget
-            ):
-                break
+        edge_sum += eb
+        if progress:
+            progress(f"shortest paths: {used:,} of {n:,} units searched")
+        if time_budget is not None:
+            per_unit = (time.perf_counter() - began) / (size * batches)
+            left = time_budget - (time.perf_counter() - start)
+            size = min(size, int(max(0.0, left) / (batches * per_unit * 1.25)))
+            out_of_time = size < 1
         x = np.vstack(node_parts)
         m = len(x)
         # The pooled estimate (every drawn unit so far) is unbiased and the least
@@ -263,8 +256,7 @@ def estimate(
         rest[top] = False
         ceiling = upper[rest].max() if rest.any() else -np.inf
         certain = int(np.sum(lower[top] > ceiling))
-        out_of_time = time_budget is not None and time.perf_counter() - start > time_budget
-        if certain == k or used + size * batches > max_sources or out_of_time:
+        if certain == k or out_of_time or used + size * batches > max_sources:
             break
     scale = 1.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0
     info = {

@@ -222,11 +222,11 @@ def test_threads_give_the_same_figures():
     assert np.array_equal(a.node, b.node) and a.info == b.info
 
 
-def test_a_spent_budget_still_gives_two_small_batches_and_says_so():
-    """With no time left, batches shrink to one unit and stop after the two a spread needs."""
+def test_a_spent_budget_still_gives_one_round_of_small_batches_and_says_so():
+    """With no time left, batches shrink to one unit, and no second round is started."""
     org = _cross_parker()
     p = paths.estimate(org, sources=20, batches=4, seed=3, time_budget=1e-9)
-    assert p.info["batches"] == 2 and p.info["sources"] == 2
+    assert p.info["batches"] == 4 and p.info["sources"] == 4
     assert p.info["stopped"] == "time budget"
     assert np.isfinite(p.info["bound"]) and p.info["top_certain"] == 0
 
