@@ -65,7 +65,7 @@ KINDS = {
 
 #: Above this many units with handoffs, ``fast="auto"`` samples betweenness.
 FAST_ABOVE = 5000
-#: Source sample for the fast mode.
+#: Units drawn by the fast mode (each searched forward and backward).
 FAST_SOURCES = 1000
 #: Permutations of the department-label test in the fast mode.
 FAST_PERMUTATIONS = 499

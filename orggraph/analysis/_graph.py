@@ -133,8 +133,8 @@ class Condensed:
     (m, 2) array of vertex indices; ``removed_mask`` marks vertices taken
     out (their edges must already be gone). ``k`` virtual vertices, one per
     department of ``group``, point at the components of its remaining
-    members, so that a department's reach is one search. Used by the
-    estimate (reach of its sources) and by removal impact.
+    members, so that a department's reach is one search. Used by removal
+    impact (:class:`~orggraph.analysis.bottlenecks.Reach`).
     """
 
     def __init__(self, edges, removed_mask, group, k):

@@ -125,28 +125,6 @@ def _one(indptr, heads, lens, s, node_acc, edge_acc, scaled, by_tail, work):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _many(indptr, heads, lens, sources, m, chunks, scaled, by_tail):
-    n = len(indptr) - 1
-    nodes = np.zeros((chunks, n))
-    # Handoffs in the rows' order while searching (memory read in sequence).
-    edges = np.zeros((chunks, m))
-    bounds = np.linspace(0, len(sources), chunks + 1).astype(np.int64)
-    for c in prange(chunks):
-        work = (
-            np.empty(n, dtype=np.int64),
-            np.zeros(n),
-            np.zeros(n),
-            np.empty(n, dtype=np.int64),
-            np.empty(len(heads) + 1, dtype=np.int64),
-            np.empty(len(heads) + 1, dtype=np.int64),
-            np.zeros(n, dtype=np.bool_),
-        )
-        for i in range(bounds[c], bounds[c + 1]):
-            _one(indptr, heads, lens, sources[i], nodes[c], edges[c], scaled, by_tail, work)
-    return nodes, edges
-
-
-@njit(cache=True, nogil=True, parallel=True)
 def _batches(indptr, heads, lens, sources, starts, groups, m, scaled, by_tail):
     n = len(indptr) - 1
     nodes = np.zeros((len(starts) - 1, n))
@@ -189,10 +167,11 @@ class Graph:
         )
 
 
-#: Sources are split into this many fixed chunks, whatever the number of
-#: threads: the same sums in the same order, so the same figures every time.
+#: Batches (or sources) are split into this many fixed groups, whatever the number
+#: of threads: the same sums in the same order, so the same figures every time.
 CHUNKS = 8
-#: Above this many handoffs, two chunks (a million people: 2 GB less at once).
+#: Above this many handoffs, two groups: each holds a heap and a row of handoff
+#: sums (a million people: 2 GB less at once).
 BIG = 2_000_000
 
 
@@ -205,17 +184,12 @@ def dependencies(graph: Graph, sources, *, scaled: bool = False) -> tuple[np.nda
     (Geisberger et al. 2008); summed over all units, again the exact
     betweenness.
     """
-    src = np.ascontiguousarray(np.asarray(sources, dtype=np.int64))
-    # Each chunk holds its own sums and heap (m numbers each): few on huge graphs.
-    chunks = max(1, min(CHUNKS if graph.m <= BIG else 2, len(src)))
-    node, edge = np.zeros(graph.n), np.zeros(graph.m)
-    with _LOCK:
-        for rows, by_tail in ((graph.forward, True), (graph.backward, False))[: 1 + scaled]:
-            indptr, heads, lens, edge_ids = rows
-            nodes, edges = _many(indptr, heads, lens, src, graph.m, chunks, scaled, by_tail)
-            node += nodes.sum(axis=0)
-            edge[edge_ids] += edges.sum(axis=0)
-    return node, edge
+    src = np.asarray(sources, dtype=np.int64)
+    # Fixed chunks of sources as batches: the same sums in the same order whatever
+    # the number of threads.
+    k = max(1, min(CHUNKS if graph.m <= BIG else 2, len(src)))
+    rows, edge = dependencies_by_batch(graph, np.array_split(src, k), scaled=scaled)
+    return rows.sum(axis=0), edge
 
 
 def warm_up() -> None:
