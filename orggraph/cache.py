@@ -44,6 +44,10 @@ __all__ = [
     "content_hash",
     "cached_analyze",
     "cached_load",
+    "cached_load_key",
+    "derived_key",
+    "remember",
+    "recall",
     "DEFAULT_MAX_BYTES",
 ]
 
@@ -117,7 +121,7 @@ def _connect(folder: Path) -> sqlite3.Connection:
         raise OrgGraphError(f"{path}: the analysis cache belongs to another user; not used")
     con = sqlite3.connect(path, timeout=30)
     os.chmod(path, 0o600)
-    for table in ("analyses", "organizations"):
+    for table in ("analyses", "organizations", "derived"):
         con.execute(
             f"CREATE TABLE IF NOT EXISTS {table} ("
             "key TEXT PRIMARY KEY, created REAL, used REAL, size INTEGER, organization TEXT, "
@@ -140,30 +144,104 @@ def _file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
+def _load_key(path, options: dict) -> str:
+    from . import __version__
+
+    return hashlib.sha256(
+        json.dumps(
+            {"bytes": _file_digest(path), "options": options, "version": __version__},
+            sort_keys=True,
+            default=str,
+        ).encode()
+    ).hexdigest()
+
+
+def cached_load_key(path, *, folder=None, **options) -> str | None:
+    """The key under which :func:`cached_load` holds these bytes (with these options), or None.
+
+    Such an input was loaded without errors before, so a server may start
+    answering at once and read it in the background. None also when the
+    cache cannot be used.
+    """
+    try:
+        key = _load_key(path, options)
+        con = _connect(Path(folder) if folder else cache_dir())
+    except (OrgGraphError, OSError, sqlite3.Error):
+        return None
+    try:
+        row = con.execute("SELECT 1 FROM organizations WHERE key = ?", (key,)).fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        con.close()
+    return key if row is not None else None
+
+
+def derived_key(*parts) -> str:
+    """A cache key for something computed from what other keys name (JSON-able ``parts``)."""
+    from .analysis.paths import REVISION
+
+    text = json.dumps([*parts, REVISION], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def remember(key: str, value, *, folder=None, max_bytes: int = 64 * 1024**2) -> None:
+    """Keep a small picklable ``value`` under ``key`` (see :func:`derived_key`); never raises.
+
+    For what a view derives from a cached analysis and needs before the
+    analysis itself is read (the server's first page).
+    """
+    try:
+        blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        con = _connect(Path(folder) if folder else cache_dir())
+    except (OrgGraphError, OSError, sqlite3.Error, pickle.PicklingError) as exc:
+        logging.getLogger(__name__).warning("cache not used: %s", exc)
+        return
+    try:
+        now = time.time()
+        con.execute(
+            "INSERT OR REPLACE INTO derived VALUES (?, ?, ?, ?, ?, ?)",
+            (key, now, now, len(blob), "", blob),
+        )
+        _trim(con, max_bytes, "derived")
+        con.commit()
+    except sqlite3.Error as exc:
+        logging.getLogger(__name__).warning("cache not used: %s", exc)
+    finally:
+        con.close()
+
+
+def recall(key: str, *, folder=None):
+    """What :func:`remember` kept under ``key``, or None."""
+    try:
+        con = _connect(Path(folder) if folder else cache_dir())
+    except (OrgGraphError, OSError, sqlite3.Error):
+        return None
+    try:
+        row = con.execute("SELECT result FROM derived WHERE key = ?", (key,)).fetchone()
+        return None if row is None else pickle.loads(row[0])
+    except (sqlite3.Error, pickle.UnpicklingError, EOFError):
+        return None
+    finally:
+        con.close()
+
+
 def cached_load(path, *, folder=None, max_bytes: int = DEFAULT_MAX_BYTES, **options):
     """:func:`orggraph.readwrite.load`, from the cache when the same bytes were loaded.
 
     Keyed by the input's bytes (the file, or every file in the folder), the
     load options and the orggraph version: a changed byte is a different
-    key. Returns ``(organization, content)`` where ``content`` is the
-    organization's :func:`content_hash`, stored with it, for
+    key. The organization's :func:`content_hash` is stored with it, for
     :func:`cached_analyze` (hashing every cell of a 100,000-person
     organization takes seconds; reading and validating its CSV files, nine).
     An input with errors is never stored: it raises again on every call.
     """
-    from . import __version__
     from .model import Organization
     from .readwrite import load
 
     folder = Path(folder) if folder else cache_dir()
     try:
-        key = hashlib.sha256(
-            json.dumps(
-                {"bytes": _file_digest(path), "options": options, "version": __version__},
-                sort_keys=True,
-                default=str,
-            ).encode()
-        ).hexdigest()
+        key = _load_key(path, options)
         con = _connect(folder)
     except (OrgGraphError, OSError, sqlite3.Error) as exc:
         # An unusable cache is no reason not to load: the input decides what happens.

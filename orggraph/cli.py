@@ -176,6 +176,12 @@ def _load_for_serving(path, *, cache=True):
     return cached_load(path)
 
 
+def _cached_input(path) -> str | None:
+    from .cache import cached_load_key
+
+    return cached_load_key(path)
+
+
 def _load_or_exit(loader, as_json):
     try:
         return loader()
@@ -725,8 +731,18 @@ def serve(
             click.echo(f"error: {p}", err=True)
         sys.exit(2)
     settings.allowed_hosts = settings.allowed_hosts or security.default_allowed_hosts(host)
-    # Errors listed before any server starts; the organization is then served as loaded.
-    org = _load_or_exit(lambda: _load_for_serving(path, cache=mode_of_privacy is None), False)
+    org, loader, warm, input_key = None, None, True, None
+    if mode_of_privacy is None:
+        input_key = _cached_input(path)
+    if input_key is not None:
+        # These bytes loaded without errors before: answer at once and read them (and
+        # their analysis) from the cache while the browser loads its scripts.
+        loader, warm = _load_for_serving, "background"
+    else:
+        # Errors listed before any server starts; the organization is then served as loaded.
+        org = _load_or_exit(lambda: _load_for_serving(path, cache=mode_of_privacy is None), False)
+        if mode_of_privacy is None:  # now in the cache: its first page is kept for next time
+            input_key = _cached_input(path)
     import logging
 
     from .web import create_app
@@ -743,6 +759,9 @@ def serve(
         settings=settings,
         privacy=mode_of_privacy,
         organization=org,
+        loader=loader,
+        warm=warm,
+        cached_input=input_key,
     )
     if not security.is_loopback(host) and not secure_cookies:
         click.echo(

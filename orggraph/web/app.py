@@ -101,6 +101,8 @@ def create_app(
     warm=True,
     privacy=None,
     organization=None,
+    loader=None,
+    cached_input=None,
 ) -> dash.Dash:
     """A Dash app serving the organization at ``path``; uploads replace it per session.
 
@@ -110,10 +112,16 @@ def create_app(
     max_upload_mb : largest upload accepted, also the browser's own limit.
     cache_mb : memory (estimated) that uploaded organizations may hold together.
     settings : sign-in and Host settings (default: no sign-in, for localhost).
-    warm : load and analyse the organization now, not on the first visit.
+    warm : load and analyse the organization now, not on the first visit; "background":
+        in a thread, while the server already answers (pages wait for it).
     privacy : :class:`orggraph.web.privacy.PrivacyMode`, optional: person names replaced by
         pseudonyms and small groups suppressed in every page and download.
     organization : the organization at ``path``, when the caller has loaded it already.
+    loader : how to load the organization at ``path`` otherwise (default
+        :func:`orggraph.readwrite.load`).
+    cached_input : its key in the cache when it was loaded before
+        (:func:`orggraph.cache.cached_load_key`): the first page kept from then is shown
+        while it is read again.
     """
     settings = settings or security.Settings()
     ctx = state.Context.create(
@@ -122,9 +130,13 @@ def create_app(
         cache_bytes=int(cache_mb * 2**20),
         privacy=privacy,
         organization=organization,
+        loader=loader,
+        cached_input=cached_input,
     )
-    if warm:  # load and analyse before the first visitor, not during their first click
-        ctx.default  # noqa: B018
+    if warm == "background":
+        ctx.warm_in_background()
+    elif warm:  # load and analyse before the first visitor, not during their first click
+        ctx.warm()
     app = dash.Dash(
         __name__,
         use_pages=True,
@@ -197,6 +209,9 @@ def create_app(
         prevent_initial_call="initial_duplicate",
     )
     def show_name(key):
+        page = state.first_page(key)
+        if page is not None:
+            return page["name"], no_update, no_update
         entry, note = state.resolve_or_default(key)
         if note is None:
             return entry.org.name, no_update, no_update

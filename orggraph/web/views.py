@@ -7,7 +7,9 @@ Cytoscape render it as text.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -53,11 +55,32 @@ def _names(org):
     return dict(zip(org.units["id"], org.units["name"], strict=False))
 
 
-def overview(org, analysis, *, top=8) -> dict:
-    """Headline figures and the top findings, each with the map target to show it."""
-    from ..summary import summary
+#: org -> (analysis, top, overview): the first page of a large organization, computed once.
+_OVERVIEWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-    s = summary(org)
+
+def overview(org, analysis, *, top=8) -> dict:
+    """Headline figures and the top findings, each with the map target to show it.
+
+    Computed once per organization and analysis: it is the first page every
+    visitor opens (the server warms it while starting).
+    """
+    try:
+        done = _OVERVIEWS.get(org)
+    except TypeError:  # not weak-referenceable: computed each time
+        done = None
+    if done is not None and done[0] is analysis and done[1] == top:
+        return done[2]
+    result = _overview(org, analysis, top)
+    with contextlib.suppress(TypeError):
+        _OVERVIEWS[org] = (analysis, top, result)
+    return result
+
+
+def _overview(org, analysis, top) -> dict:
+    from ..summary import counts as summary_counts
+
+    s = summary_counts(org)
     counts = {
         k: sum(f.kind == k for f in analysis.findings)
         for k in ("silo", "bottleneck", "critical_handoff")

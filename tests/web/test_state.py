@@ -140,3 +140,62 @@ def test_estimate_grows_with_the_organization(small):
     assert state.BASE_BYTES < small_bytes < big
     # Never below what the tables alone hold.
     assert big > sample.handoffs.memory_usage(deep=True).sum()
+
+
+# ------------------------------------------------------------------ serve's warm start
+def test_first_page_kept_for_the_next_start_of_the_same_bytes(tmp_path):
+    """`serve` on bytes it loaded before answers at once: the overview kept from the last
+    start is shown while the organization is read, and only until it is."""
+    import shutil
+
+    from orggraph import cache
+    from orggraph.web import views
+
+    src = tmp_path / "org"
+    shutil.copytree(DATA / "healthcare-supplier", src)
+    assert cache.cached_load_key(src) is None  # never loaded: the CLI loads it first
+    cache.cached_load(src)
+    key = cache.cached_load_key(src)
+    assert key is not None
+
+    def start():
+        return state.Context.create(
+            src,
+            max_upload_bytes=2**20,
+            cache_bytes=2**26,
+            loader=cache.cached_load,
+            cached_input=key,
+        )
+
+    first = start()
+    assert first.first_page is None and first.page_while_loading(state.DEFAULT) is None
+    e = first.warm()
+    live = views.overview(e.org, e.analysis)
+    assert live["findings"] and live["name"] == "org"
+
+    second = start()
+    assert second.first_page == live
+    assert second.page_while_loading(state.DEFAULT) == live
+    assert second.page_while_loading(None) == live
+    assert second.page_while_loading("an-upload-handle") is None  # uploads: never
+    second.warm()
+    assert second.page_while_loading(state.DEFAULT) is None  # loaded: the live page
+
+    # One changed byte: a new key, nothing kept for it.
+    units = src / "units.csv"
+    units.write_bytes(units.read_bytes().replace(b"Billing", b"Billinh", 1))
+    assert cache.cached_load_key(src) is None
+    cache.cached_load(src)
+    changed = cache.cached_load_key(src)
+    assert changed not in (None, key)
+    assert cache.recall(cache.derived_key("overview", changed)) is None
+
+
+def test_remember_and_recall():
+    from orggraph import cache
+
+    k = cache.derived_key("overview", "abc")
+    assert k != cache.derived_key("overview", "abd")
+    assert cache.recall(k) is None
+    cache.remember(k, {"name": "x", "figures": [("People", 3)]})
+    assert cache.recall(k) == {"name": "x", "figures": [("People", 3)]}

@@ -14,8 +14,10 @@ layout = html.Div([html.H1("Overview"), html.Div(id="overview-body")])
 
 @callback(Output("overview-body", "children"), Input("org-key", "data"))
 def render(key):
-    e = state.resolve(key)
-    o = views.overview(e.org, e.analysis)
+    o = state.first_page(key)  # kept from an earlier start, while the organization loads
+    if o is None:
+        e = state.resolve(key)
+        o = views.overview(e.org, e.analysis)
     cards = [
         html.Div(
             [html.Div(str(v), className="figure-value"), html.Div(label, className="figure-label")],
