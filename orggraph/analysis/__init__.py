@@ -191,7 +191,7 @@ def analyze(
     # interpreter while it works: the steps that need none run meanwhile.
     def shortest_paths():
         if sample is None:
-            return paths.exact(org)
+            return paths.exact(org, progress=progress)
         return paths.estimate(
             org,
             sources=sample,

@@ -17,6 +17,7 @@ shortest paths are computed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 
@@ -125,7 +126,7 @@ def _one(indptr, heads, lens, s, node_acc, edge_acc, scaled, by_tail, work):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _batches(indptr, heads, lens, sources, starts, groups, m, scaled, by_tail):
+def _batches(indptr, heads, lens, sources, starts, groups, m, scaled, by_tail, searched):
     n = len(indptr) - 1
     nodes = np.zeros((len(starts) - 1, n))
     # Handoffs summed per group of batches (one row per thread's share), not per batch.
@@ -143,6 +144,8 @@ def _batches(indptr, heads, lens, sources, starts, groups, m, scaled, by_tail):
         for b in range(groups[c], groups[c + 1]):
             for i in range(starts[b], starts[b + 1]):
                 _one(indptr, heads, lens, sources[i], nodes[b], edges[c], scaled, by_tail, work)
+                # One slot per group: no two threads write the same one; read for progress.
+                searched[c] += 1
     return nodes, edges
 
 
@@ -175,7 +178,9 @@ CHUNKS = 8
 BIG = 2_000_000
 
 
-def dependencies(graph: Graph, sources, *, scaled: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def dependencies(
+    graph: Graph, sources, *, scaled: bool = False, progress=None
+) -> tuple[np.ndarray, np.ndarray]:
     """Units' and handoffs' dependencies on ``sources`` (Brandes 2001), on every core.
 
     Plain: summed over all units as sources, the exact betweenness. With
@@ -188,7 +193,9 @@ def dependencies(graph: Graph, sources, *, scaled: bool = False) -> tuple[np.nda
     # Fixed chunks of sources as batches: the same sums in the same order whatever
     # the number of threads.
     k = max(1, min(CHUNKS if graph.m <= BIG else 2, len(src)))
-    rows, edge = dependencies_by_batch(graph, np.array_split(src, k), scaled=scaled)
+    rows, edge = dependencies_by_batch(
+        graph, np.array_split(src, k), scaled=scaled, progress=progress
+    )
     return rows.sum(axis=0), edge
 
 
@@ -197,7 +204,11 @@ def warm_up() -> None:
     dependencies(Graph(2, np.array([0]), np.array([1]), np.array([1])), [0], scaled=True)
 
 
-def dependencies_by_batch(graph: Graph, batches, *, scaled: bool = True):
+#: Seconds between progress reports while the kernel runs.
+EVERY = 10.0
+
+
+def dependencies_by_batch(graph: Graph, batches, *, scaled: bool = True, progress=None):
     """:func:`dependencies` of several batches in one call: ``(rows, edge)``.
 
     ``rows[b]`` holds the units' dependencies on batch ``b``, ``edge`` the
@@ -207,18 +218,51 @@ def dependencies_by_batch(graph: Graph, batches, *, scaled: bool = True):
     million), leaving every core idle meanwhile. Batches go to
     :data:`CHUNKS` fixed groups (fewer above :data:`BIG` handoffs), each
     with one row of handoff sums.
+
+    ``progress(done, total)`` is called every :data:`EVERY` seconds while the
+    kernel runs, with the units searched so far (a call at a million people
+    takes minutes), and once at the end.
     """
     src = np.ascontiguousarray(np.concatenate([np.asarray(b, dtype=np.int64) for b in batches]))
     starts = np.concatenate([[0], np.cumsum([len(b) for b in batches])]).astype(np.int64)
     k = max(1, min(CHUNKS if graph.m <= BIG else 2, len(batches)))
     groups = np.linspace(0, len(batches), k + 1).astype(np.int64)
     rows, edge = np.zeros((len(batches), graph.n)), np.zeros(graph.m)
-    with _LOCK:
-        for csr, by_tail in ((graph.forward, True), (graph.backward, False))[: 1 + scaled]:
+    passes = ((graph.forward, True), (graph.backward, False))[: 1 + scaled]
+    searched = np.zeros((len(passes), k), dtype=np.int64)
+    with _LOCK, _reporting(progress, searched, len(src)):
+        for (csr, by_tail), count in zip(passes, searched, strict=True):
             indptr, heads, lens, edge_ids = csr
             nodes, edges = _batches(
-                indptr, heads, lens, src, starts, groups, graph.m, scaled, by_tail
+                indptr, heads, lens, src, starts, groups, graph.m, scaled, by_tail, count
             )
             rows += nodes
             edge[edge_ids] += edges.sum(axis=0)
     return rows, edge
+
+
+@contextlib.contextmanager
+def _reporting(progress, searched, units):
+    """Call ``progress(done, total)`` every :data:`EVERY` seconds from a thread, and at the end.
+
+    The kernel frees the interpreter while it runs, so the thread can read the
+    counts it keeps (with ``scaled``, a unit is searched forward and backward:
+    each search is half of it).
+    """
+    if progress is None:
+        yield
+        return
+    stop = threading.Event()
+
+    def report():
+        while not stop.wait(EVERY):
+            progress(min(units, int(searched.sum()) // len(searched)), units)
+
+    t = threading.Thread(target=report, name="orggraph-progress", daemon=True)
+    t.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        t.join()
+    progress(units, units)

@@ -71,7 +71,7 @@ def lengths(g) -> list[float]:
 SMALL = 3000
 
 
-def exact(org, *, engine: str = "auto") -> Paths:
+def exact(org, *, engine: str = "auto", progress=None) -> Paths:
     """Exact node and edge betweenness in one pass (Brandes 2001).
 
     ``engine``: "kernel" (orggraph's compiled kernel, one pass for units
@@ -79,6 +79,8 @@ def exact(org, *, engine: str = "auto") -> Paths:
     thread) or "auto": igraph up to :data:`SMALL` units, where loading the
     kernel costs more than it saves. Both count the same whole-step paths
     and agree with networkx (tests/analysis/test_bottlenecks.py).
+    ``progress(message)`` hears how many units were searched, every few
+    seconds (kernel only).
 
     Examples
     --------
@@ -94,7 +96,13 @@ def exact(org, *, engine: str = "auto") -> Paths:
         return Paths(node, edge, {"method": "exact (Brandes 2001, igraph)"})
     from . import _sssp
 
-    node, edge = _sssp.dependencies(_kernel_graph(g, w), np.arange(n))
+    node, edge = _sssp.dependencies(
+        _kernel_graph(g, w),
+        np.arange(n),
+        progress=None
+        if progress is None
+        else lambda done, _: progress(f"shortest paths: {done:,} of {n:,} units searched"),
+    )
     return Paths(
         node,
         edge,
@@ -229,14 +237,21 @@ def estimate(
         # budget, each round is sized to what is left of it.
         drawn = [_stratified(rng, strata, size) for _ in range(batches)]
         began = time.perf_counter()
-        rows, eb = _sssp.dependencies_by_batch(graph, drawn)
+        rows, eb = _sssp.dependencies_by_batch(
+            graph,
+            drawn,
+            # Within a round too: a round at a million people takes minutes.
+            progress=None
+            if progress is None
+            else lambda done, _, used=used: progress(
+                f"shortest paths: {used + done:,} of {n:,} units searched"
+            ),
+        )
         for batch, dep in zip(drawn, rows, strict=True):
             used += len(batch)
             node_sum += dep
             node_parts.append(dep * n / len(batch))
         edge_sum += eb
-        if progress:
-            progress(f"shortest paths: {used:,} of {n:,} units searched")
         if time_budget is not None:
             per_unit = (time.perf_counter() - began) / (size * batches)
             left = time_budget - (time.perf_counter() - start)

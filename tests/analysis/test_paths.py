@@ -243,3 +243,26 @@ def test_a_round_in_one_call_equals_batch_by_batch():
     for row, (node, _) in zip(rows, one, strict=True):
         assert row == pytest.approx(node)
     assert edge == pytest.approx(sum(e for _, e in one))
+
+
+def test_progress_is_told_while_the_kernel_runs(org1k, monkeypatch):
+    """Every few seconds (here: every millisecond) and once at the end, never backwards."""
+    from orggraph.analysis import _sssp
+
+    monkeypatch.setattr(_sssp, "EVERY", 0.001)
+    graph = _kernel(active_graph(org1k)[0])
+    units = np.arange(graph.n)
+    heard = []
+    node, _ = _sssp.dependencies(
+        graph, units, scaled=True, progress=lambda done, total: heard.append((done, total))
+    )
+    assert heard[-1] == (graph.n, graph.n)
+    assert all(total == graph.n for _, total in heard)
+    done = [d for d, _ in heard]
+    assert done == sorted(done) and done[0] >= 0
+    # Reporting changes nothing in the sums.
+    assert np.array_equal(node, _sssp.dependencies(graph, units, scaled=True)[0])
+    # Through the estimate: one message per report, in units of the organization.
+    said = []
+    paths.estimate(org1k, sources=200, max_sources=200, batches=4, seed=1, progress=said.append)
+    assert said[-1] == f"shortest paths: 200 of {graph.n:,} units searched"
