@@ -26,6 +26,7 @@ __all__ = [
     "matrix_ids",
     "cell_handoffs",
     "map_options",
+    "find_options",
     "findings_rows",
     "findings_csv",
     "FINDINGS_CSV_COLUMNS",
@@ -44,6 +45,8 @@ __all__ = [
     "CLOSENESS_COLOURS",
     "MAP_PEOPLE_MAX",
     "EDGE_CAP",
+    "DEPARTMENT_LINKS",
+    "LINKS_EACH_WAY",
 ]
 
 #: Above this many people the printed report draws its map at department level (the web
@@ -396,6 +399,10 @@ MAP_PEOPLE_MAX = 300
 #: Above this many handoffs, those across departments are drawn as one edge per pair of
 #: department boxes (and only the strongest inside ones are kept).
 EDGE_CAP = 1500
+#: Above this many department pairs the department map draws each department's
+#: :data:`LINKS_EACH_WAY` strongest links out and in (and every critical one).
+DEPARTMENT_LINKS = 600
+LINKS_EACH_WAY = 3
 #: Horizontal and vertical stretch of the department placement (a wide screen).
 ASPECT = np.array([1.5, 0.85])
 
@@ -609,7 +616,8 @@ def map_elements(
     -------
     dict with ``elements`` (list of cytoscape element dicts), ``level``, ``counts``
     (nodes and edges shown), ``aggregated`` (handoffs drawn as department links, 0 when
-    none), ``drill`` (the department opened) and ``focus`` (the ids in focus).
+    none), ``hidden`` (weaker department links not drawn, see :data:`DEPARTMENT_LINKS`),
+    ``drill`` (the department opened) and ``focus`` (the ids in focus).
     """
     people = int((org.units["kind"] == "person").sum())
     level = level or ("departments" if people > MAP_PEOPLE_MAX else "people")
@@ -637,7 +645,7 @@ def map_elements(
             if f.kind in finding_kinds:
                 subjects |= set(f.subjects)
     elements = []
-    aggregated = 0
+    aggregated = hidden = 0
 
     def keep_dept(d):
         return wanted_depts is None or d in wanted_depts or kind_of.get(d) == "external"
@@ -678,9 +686,15 @@ def map_elements(
             e["position"] = pos[e["data"]["id"]]
         shown_set = set(shown)
         wmax = max((d["weight"] for *_, d in g.edges(data=True)), default=1.0) or 1.0
-        for a, b, d in g.edges(data=True):
-            if a not in shown_set or b not in shown_set or d["closeness"] < min_closeness:
-                continue
+        links = [
+            (a, b, d)
+            for a, b, d in g.edges(data=True)
+            if a in shown_set and b in shown_set and d["closeness"] >= min_closeness
+        ]
+        # Never hidden: a department-level critical handoff, or one between people.
+        must = interfaces | {(dept_of.get(a), dept_of.get(b)) for a, b, *_ in critical}
+        links, hidden = _strongest_links(links, must, kind_of, focus_set)
+        for a, b, d in links:
             classes = ["critical"] if (a, b) in interfaces else []
             elements.append(
                 {
@@ -885,9 +899,39 @@ def map_elements(
         "level": "departments" if level == "departments" and drill is None else "people",
         "counts": {"nodes": nodes, "edges": len(elements) - nodes},
         "aggregated": aggregated,
+        "hidden": hidden,
         "drill": drill,
         "focus": [f for f in focus_ids if any(e["data"]["id"] == f for e in elements)],
     }
+
+
+def _strongest_links(links, interfaces, kind_of, focus):
+    """Department links to draw: all up to :data:`DEPARTMENT_LINKS`, else the strongest.
+
+    Above it (126 departments at 100,000 people link in 15,000 pairs: a grey
+    mass that took the browser seconds to draw), each department's
+    :data:`LINKS_EACH_WAY` heaviest links out and in are drawn, and every
+    critical one, every one with the external customer and the pair in
+    focus. Returns ``(links, hidden)``.
+    """
+    if len(links) <= DEPARTMENT_LINKS:
+        return links, 0
+    keep = set()
+    for end in (0, 1):  # each department's strongest links out, then in
+        by_dept: dict = {}
+        for i in sorted(range(len(links)), key=lambda i: -links[i][2]["weight"]):
+            d = links[i][end]
+            if len(by_dept.setdefault(d, [])) < LINKS_EACH_WAY:
+                by_dept[d].append(i)
+                keep.add(i)
+    for i, (a, b, _) in enumerate(links):
+        if (
+            (a, b) in interfaces
+            or "external" in (kind_of.get(a), kind_of.get(b))
+            or (a in focus and b in focus)
+        ):
+            keep.add(i)
+    return [links[i] for i in sorted(keep)], len(links) - len(keep)
 
 
 def _mark_focus(elements, focus, *, level_dept):
@@ -1132,16 +1176,51 @@ def cell_handoffs(org, provider_dept, customer_dept) -> list[dict]:
     return _handoff_rows(org, rows)
 
 
-def map_options(org) -> dict:
-    """Dropdown options of the map: departments, and every unit one can look for by name."""
+#: Up to this many units, "Find" lists them all; above, it offers what matches the typing.
+FIND_ALL = 2000
+#: Matches offered while typing.
+FIND_SHOWN = 50
+
+
+def map_options(org, *, focus=None) -> dict:
+    """Dropdown options of the map: departments, and the units one can look for by name.
+
+    Every unit up to :data:`FIND_ALL`; above, departments and ``focus`` only (a
+    list of 112,000 names took the browser three seconds to build): the rest
+    come from :func:`find_options` as one types.
+    """
     u = org.units
     tops = set(org.departments)
     departments = [
         {"label": n, "value": i} for i, n in zip(u["id"], u["name"], strict=False) if i in tops
     ]
     others = u[u["kind"] != "department"]
+    if len(others) > FIND_ALL:
+        others = others[others["id"] == focus]
     find = [{"label": n, "value": i} for i, n in zip(others["id"], others["name"], strict=False)]
     return {"departments": departments, "find": find + departments}
+
+
+def find_options(org, text, *, chosen=None, limit=FIND_SHOWN) -> list[dict]:
+    """Units whose name or id holds ``text`` (any case), departments first, at most ``limit``.
+
+    ``chosen`` (the unit picked before) stays in the list, so the box keeps
+    showing it. ``text`` comes from the browser: anything but a string finds
+    nothing, and only its first 100 characters count.
+    """
+    if not isinstance(text, str) or not text.strip():
+        return []
+    text = text.strip()[:100]
+    u = org.units
+    hit = u["name"].astype(str).str.contains(text, case=False, regex=False) | u["id"].astype(
+        str
+    ).str.contains(text, case=False, regex=False)
+    found = u[hit]
+    found = found.iloc[np.argsort((found["kind"] != "department").to_numpy(), kind="stable")]
+    rows = list(zip(found["id"], found["name"], strict=False))[:limit]
+    if isinstance(chosen, str) and chosen in org.index and all(i != chosen for i, _ in rows):
+        rows.append((chosen, org.names[chosen]))
+    return [{"label": n, "value": i} for i, n in rows]
 
 
 def findings_rows(org, analysis) -> list[dict]:

@@ -218,3 +218,77 @@ def test_matrix_colours_cross_department_flow_only(hs):
     assert len(fig.layout.yaxis.tickvals) == len(z) == len(fig.layout.xaxis.tickvals)
     assert "deliveries a month" in h.colorbar.title.text
     assert "deliveries a month" in h.hovertemplate
+
+
+def test_many_department_links_keep_each_departments_strongest(big, monkeypatch):
+    """Above DEPARTMENT_LINKS pairs: each department's heaviest links out and in, every one
+    with the external customer and every critical one; the rest counted as hidden."""
+    org, a = big
+    full = views.map_elements(org, a, level="departments")
+    assert full["hidden"] == 0  # 13 departments: under the line
+    links = {
+        (e["data"]["source"], e["data"]["target"])
+        for e in full["elements"]
+        if "source" in e["data"]
+    }
+    monkeypatch.setattr(views, "DEPARTMENT_LINKS", 10)
+    monkeypatch.setattr(views, "LINKS_EACH_WAY", 1)
+    m = views.map_elements(org, a, level="departments")
+    drawn = {
+        (e["data"]["source"], e["data"]["target"]) for e in m["elements"] if "source" in e["data"]
+    }
+    # By hand, from the department graph's weights.
+    weight = {
+        (x, y): d["weight"] for x, y, d in org.department_graph.edges(data=True) if (x, y) in links
+    }
+    expect = set()
+    for d in {x for pair in weight for x in pair}:
+        for end in (0, 1):
+            mine = [p for p in weight if p[end] == d]
+            if mine:
+                expect.add(max(mine, key=weight.get))
+    external = set(org.external)
+    expect |= {p for p in weight if external & set(p)}
+    for f in a.findings:
+        if f.kind == "critical_handoff":
+            x, y = f.subjects[:2]
+            expect.add(
+                (x, y)
+                if f.evidence.get("level") == "department"
+                else (org.department_of(x), org.department_of(y))
+            )
+    expect &= links
+    assert drawn == expect and len(drawn) < len(links)
+    assert m["hidden"] == len(links) - len(drawn)
+    # The pair in focus is drawn however weak.
+    weakest = min(weight, key=weight.get)
+    shown = views.map_elements(org, a, level="departments", focus=",".join(weakest))
+    assert weakest in {
+        (e["data"]["source"], e["data"]["target"])
+        for e in shown["elements"]
+        if "source" in e["data"]
+    }
+
+
+def test_find_offers_what_matches_the_typing(hs, monkeypatch):
+    org, _ = hs
+    kind = org.units.set_index("id")["kind"]
+    found = views.find_options(org, "  DANA ")
+    assert {"label": "Dana Whitfield", "value": "OPS-PLN"} in found
+    assert all("dana" in (o["label"] + o["value"]).lower() for o in found)
+    many = views.find_options(org, "s")
+    kinds = [kind[o["value"]] for o in many]
+    assert "department" in kinds and "person" in kinds
+    assert kinds == sorted(kinds, key=lambda k: k != "department")  # departments first
+    assert len(views.find_options(org, "s", limit=3)) == 3
+    # What was picked before stays offered.
+    kept = views.find_options(org, "sales", chosen="OPS-PLN", limit=2)
+    assert kept[-1] == {"label": "Dana Whitfield", "value": "OPS-PLN"} and len(kept) == 3
+    # Anything from the browser: nothing found, nothing raised.
+    for hostile in (None, "", "   ", {"$ne": 1}, ["dana"], 7, "x" * 100_000, ".*"):
+        assert views.find_options(org, hostile) == []
+    assert views.find_options(org, "dana", chosen={"x": 1}) == found
+    # Above FIND_ALL units the first list holds departments and the unit in focus only.
+    monkeypatch.setattr(views, "FIND_ALL", 5)
+    o = views.map_options(org, focus="OPS-PLN")
+    assert {d["value"] for d in o["find"]} == set(org.departments) | {"OPS-PLN"}

@@ -333,6 +333,27 @@ def test_department_pair_shows_its_true_count(web):
     assert p.errors == []
 
 
+def test_find_a_person_by_typing_their_name(web):
+    """Typing asks the server for matches (a large organization does not send every name);
+    picking one puts them in focus."""
+    p = web()
+    page = p.goto("/map")
+    _wait_map(page, 100)
+    page.click("#map-find")
+    with page.expect_response(
+        lambda r: (
+            '"map-find.options' in (r.request.post_data or "")
+            and "whitf" in (r.request.post_data or "")
+        )
+    ) as asked:
+        page.keyboard.type("whitf")
+    assert "OPS-PLN" in asked.value.text()  # the server's matches
+    page.click(".dash-dropdown-option:has-text('Dana Whitfield')")
+    page.wait_for_function(f"() => {CY}.getElementById('OPS-PLN').hasClass('found')")
+    assert "Dana Whitfield" in page.inner_text("#map-find")
+    assert p.errors == []
+
+
 # ----------------------------------------------------------------- 1,000 people
 class Served:
     """`orggraph serve DIR` in a subprocess on a free loopback port (no sign-in)."""

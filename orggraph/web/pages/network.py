@@ -5,6 +5,7 @@ side panel about what is on the map."""
 import dash
 import dash_cytoscape as cyto
 from dash import ClientsideFunction, Input, Output, State, callback, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from orggraph.web import state, views
 from orggraph.web.components import rows_table
@@ -165,9 +166,24 @@ def legend_items(level):
 )
 def options(key, focus):
     org = state.resolve(key).org
-    o = views.map_options(org)
     single = focus if isinstance(focus, str) and focus in org.index else None
+    o = views.map_options(org, focus=single)
     return o["departments"], o["departments"], o["find"], single
+
+
+@callback(
+    Output("map-find", "options", allow_duplicate=True),
+    Input("map-find", "search_value"),
+    State("map-find", "value"),
+    State("org-key", "data"),
+    prevent_initial_call=True,
+)
+def search(text, chosen, key):
+    """What matches the typing (a large organization does not send every name at once)."""
+    found = views.find_options(state.resolve(key).org, text, chosen=chosen)
+    if not found:
+        raise PreventUpdate
+    return found
 
 
 dash.clientside_callback(
@@ -213,6 +229,11 @@ def elements(key, level, drill, departments, kinds, closeness, finding_kinds, fo
         count += (
             f"; {m['aggregated']:,} handoffs across departments drawn as one line per "
             "department pair"
+        )
+    if m["hidden"]:
+        count += (
+            f"; {m['hidden']:,} weaker department links hidden (each department's "
+            f"{views.LINKS_EACH_WAY} strongest each way are drawn, and every critical one)"
         )
     if m["level"] == "departments":
         count += "; click a department, then open its people"
