@@ -226,7 +226,9 @@ def recall(key: str, *, folder=None):
         con.close()
 
 
-def cached_load(path, *, folder=None, max_bytes: int = DEFAULT_MAX_BYTES, **options):
+def cached_load(
+    path, *, folder=None, max_bytes: int = DEFAULT_MAX_BYTES, key: str | None = None, **options
+):
     """:func:`orggraph.readwrite.load`, from the cache when the same bytes were loaded.
 
     Keyed by the input's bytes (the file, or every file in the folder), the
@@ -235,13 +237,15 @@ def cached_load(path, *, folder=None, max_bytes: int = DEFAULT_MAX_BYTES, **opti
     :func:`cached_analyze` (hashing every cell of a 100,000-person
     organization takes seconds; reading and validating its CSV files, nine).
     An input with errors is never stored: it raises again on every call.
+    ``key``: the one :func:`cached_load_key` gave for these bytes, not hashed
+    again (a server serves what it checked, even if the file changes meanwhile).
     """
     from .model import Organization
     from .readwrite import load
 
     folder = Path(folder) if folder else cache_dir()
     try:
-        key = _load_key(path, options)
+        key = key or _load_key(path, options)
         con = _connect(folder)
     except (OrgGraphError, OSError, sqlite3.Error) as exc:
         # An unusable cache is no reason not to load: the input decides what happens.

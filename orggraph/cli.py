@@ -164,8 +164,9 @@ def input_options(f):
     return wrapper
 
 
-def _load_for_serving(path, *, cache=True):
-    """The organization to serve: from the cache when the same bytes were served before.
+def _load_for_serving(path, *, cache=True, key=None):
+    """The organization to serve: from the cache when the same bytes were served before
+    (``key``: theirs, from :func:`orggraph.cache.cached_load_key`).
 
     Never in privacy mode: no copy of people's data is written beyond the input.
     """
@@ -173,7 +174,7 @@ def _load_for_serving(path, *, cache=True):
         return readwrite.load(path)
     from .cache import cached_load
 
-    return cached_load(path)
+    return cached_load(path, key=key)
 
 
 def _cached_input(path) -> str | None:
@@ -737,7 +738,7 @@ def serve(
     if input_key is not None:
         # These bytes loaded without errors before: answer at once and read them (and
         # their analysis) from the cache while the browser loads its scripts.
-        loader, warm = _load_for_serving, "background"
+        loader, warm = functools.partial(_load_for_serving, key=input_key), "background"
     else:
         # Errors listed before any server starts; the organization is then served as loaded.
         org = _load_or_exit(lambda: _load_for_serving(path, cache=mode_of_privacy is None), False)

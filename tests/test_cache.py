@@ -80,9 +80,14 @@ def test_loaded_organization_cached_by_its_bytes(tmp_path):
     _, hit2 = cached_analyze(again, folder=folder, thresholds=T)
     assert (hit1, hit2) == (False, True)
     # One byte: closeness 2 -> 3 on the first handoff.
+    key = cache.cached_load_key(src, folder=folder)
     (src / "handoffs.csv").write_text(
         HANDOFFS.replace("bob,ann,customer order,2,", "bob,ann,customer order,3,")
     )
+    assert cache.cached_load_key(src, folder=folder) is None
+    # By the key a server checked: what it checked, even though the file changed since.
+    checked = cache.cached_load(src, folder=folder, key=key)
+    pd.testing.assert_frame_equal(checked.handoffs, first.handoffs)
     changed = cache.cached_load(src, folder=folder)
     assert changed.handoffs["closeness"].tolist() != first.handoffs["closeness"].tolist()
     assert cache.content_hash(changed) != cache.content_hash(first)

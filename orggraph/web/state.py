@@ -332,6 +332,7 @@ class Context:
     #: while the organization itself is still being read (:func:`first_page`).
     first_page: dict | None = None
     _default: Entry | None = None
+    _warm_failed: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -372,7 +373,7 @@ class Context:
 
     def page_while_loading(self, handle) -> dict | None:
         """:attr:`first_page` for the server's own organization until it is loaded, else None."""
-        if handle in (None, "", DEFAULT) and self._default is None:
+        if handle in (None, "", DEFAULT) and self._default is None and not self._warm_failed:
             return self.first_page
         return None
 
@@ -387,7 +388,8 @@ class Context:
         def work():
             try:
                 self.warm()
-            except Exception:  # the first request tries again and shows the error
+            except Exception:  # each page tries again and shows the error, not the kept page
+                self._warm_failed = True
                 log.exception("loading %s failed", self.path)
 
         t = threading.Thread(target=work, name="orggraph-warm", daemon=True)

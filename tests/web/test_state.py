@@ -199,3 +199,20 @@ def test_remember_and_recall():
     assert cache.recall(k) is None
     cache.remember(k, {"name": "x", "figures": [("People", 3)]})
     assert cache.recall(k) == {"name": "x", "figures": [("People", 3)]}
+
+
+def test_a_failed_background_load_stops_showing_the_kept_page(tmp_path):
+    from orggraph.exceptions import OrgGraphError
+
+    def gone(path):
+        raise OrgGraphError(f"{path}: not found")
+
+    ctx = state.Context.create(
+        tmp_path / "gone", max_upload_bytes=2**20, cache_bytes=2**26, loader=gone
+    )
+    ctx.first_page = {"name": "kept"}
+    assert ctx.page_while_loading(state.DEFAULT) == {"name": "kept"}
+    ctx.warm_in_background().join(timeout=30)
+    assert ctx.page_while_loading(state.DEFAULT) is None  # each page now shows the error
+    with pytest.raises(OrgGraphError):
+        ctx.default  # noqa: B018
