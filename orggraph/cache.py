@@ -121,12 +121,16 @@ def _connect(folder: Path) -> sqlite3.Connection:
         raise OrgGraphError(f"{path}: the analysis cache belongs to another user; not used")
     con = sqlite3.connect(path, timeout=30)
     os.chmod(path, 0o600)
-    for table in ("analyses", "organizations", "derived"):
-        con.execute(
-            f"CREATE TABLE IF NOT EXISTS {table} ("
-            "key TEXT PRIMARY KEY, created REAL, used REAL, size INTEGER, organization TEXT, "
-            "result BLOB)"
-        )
+    try:
+        for table in ("analyses", "organizations", "derived"):
+            con.execute(
+                f"CREATE TABLE IF NOT EXISTS {table} ("
+                "key TEXT PRIMARY KEY, created REAL, used REAL, size INTEGER, organization TEXT, "
+                "result BLOB)"
+            )
+    except sqlite3.Error as exc:  # not a cache file: damaged, or something else there
+        con.close()
+        raise OrgGraphError(f"{path}: the analysis cache cannot be used ({exc})") from None
     return con
 
 
@@ -220,7 +224,7 @@ def recall(key: str, *, folder=None):
     try:
         row = con.execute("SELECT result FROM derived WHERE key = ?", (key,)).fetchone()
         return None if row is None else pickle.loads(row[0])
-    except (sqlite3.Error, pickle.UnpicklingError, EOFError):
+    except Exception:  # anything unreadable is as good as nothing kept
         return None
     finally:
         con.close()
@@ -238,12 +242,16 @@ def cached_load(
     organization takes seconds; reading and validating its CSV files, nine).
     An input with errors is never stored: it raises again on every call.
     ``key``: the one :func:`cached_load_key` gave for these bytes, not hashed
-    again (a server serves what it checked, even if the file changes meanwhile).
+    again (a server serves what it checked, even if the file changes meanwhile);
+    if that entry has gone since, the bytes are hashed again, so that what is
+    read now is never stored under the key of what was checked. An entry that
+    cannot be read back is dropped and the input loaded again.
     """
     from .model import Organization
     from .readwrite import load
 
     folder = Path(folder) if folder else cache_dir()
+    checked = key is not None
     try:
         key = key or _load_key(path, options)
         con = _connect(folder)
@@ -254,12 +262,20 @@ def cached_load(
     try:
         row = con.execute("SELECT result FROM organizations WHERE key = ?", (key,)).fetchone()
         if row is not None:
-            con.execute("UPDATE organizations SET used = ? WHERE key = ?", (time.time(), key))
-            con.commit()
-            units, handoffs, deliveries, name, warnings, content = pickle.loads(row[0])
-            org = Organization(units, handoffs, deliveries, name=name, warnings=warnings)
-            _CONTENT[org] = content
-            return org
+            try:
+                units, handoffs, deliveries, name, warnings, content = pickle.loads(row[0])
+                org = Organization(units, handoffs, deliveries, name=name, warnings=warnings)
+            except Exception as exc:  # a damaged row is a miss, never a failure
+                logging.getLogger(__name__).warning("cache entry unreadable, dropped: %s", exc)
+                con.execute("DELETE FROM organizations WHERE key = ?", (key,))
+                con.commit()
+            else:
+                con.execute("UPDATE organizations SET used = ? WHERE key = ?", (time.time(), key))
+                con.commit()
+                _CONTENT[org] = content
+                return org
+        if checked:  # gone since it was checked: the bytes may have changed too
+            key = _load_key(path, options)
         org = load(path, **options)
         blob = pickle.dumps(
             (org._units, org._handoffs, org._deliveries, org.name, org.warnings, content_hash(org)),
@@ -300,21 +316,35 @@ def cached_analyze(
     con = _connect(folder)
     try:
         row = con.execute("SELECT result FROM analyses WHERE key = ?", (key,)).fetchone()
+    except sqlite3.Error as exc:  # not a cache file (damaged, or something else)
+        con.close()
+        raise OrgGraphError(f"{folder}: the analysis cache cannot be read ({exc})") from None
+    try:
         if row is not None:
-            con.execute("UPDATE analyses SET used = ? WHERE key = ?", (time.time(), key))
-            con.commit()
-            a = pickle.loads(row[0])
-            return replace(a, tables=MappingProxyType(a.tables)), True
+            try:
+                a = pickle.loads(row[0])
+                a = replace(a, tables=MappingProxyType(a.tables))
+            except Exception as exc:  # a damaged row is a miss, never a failure
+                logging.getLogger(__name__).warning("cache entry unreadable, dropped: %s", exc)
+                con.execute("DELETE FROM analyses WHERE key = ?", (key,))
+                con.commit()
+            else:
+                con.execute("UPDATE analyses SET used = ? WHERE key = ?", (time.time(), key))
+                con.commit()
+                return a, True
         a = analyze(org, progress=progress, **settings)
         # MappingProxyType does not pickle: store a plain dict, wrap it again on the way out.
         blob = pickle.dumps(replace(a, tables=dict(a.tables)), protocol=pickle.HIGHEST_PROTOCOL)
         now = time.time()
-        con.execute(
-            "INSERT OR REPLACE INTO analyses VALUES (?, ?, ?, ?, ?, ?)",
-            (key, now, now, len(blob), org.name, blob),
-        )
-        _trim(con, max_bytes)
-        con.commit()
+        try:
+            con.execute(
+                "INSERT OR REPLACE INTO analyses VALUES (?, ?, ?, ?, ?, ?)",
+                (key, now, now, len(blob), org.name, blob),
+            )
+            _trim(con, max_bytes)
+            con.commit()
+        except sqlite3.Error as exc:  # the analysis stands; only keeping it failed
+            logging.getLogger(__name__).warning("analysis not cached: %s", exc)
         return a, False
     finally:
         con.close()

@@ -8,7 +8,7 @@ import stat
 import pytest
 
 import orggraph
-from orggraph.analysis import Thresholds
+from orggraph.analysis import Thresholds, analyze
 from orggraph.cache import cached_analyze, content_hash
 
 from .conftest import HANDOFFS, write_org
@@ -98,4 +98,59 @@ def test_loaded_organization_cached_by_its_bytes(tmp_path):
             cache.cached_load(src, folder=folder)
     con = cache._connect(folder)
     assert con.execute(rows).fetchone() == (2,)
+    con.close()
+
+
+def test_damaged_entries_and_files_are_misses_not_failures(tmp_path):
+    """A row that does not unpickle is dropped and the input loaded again; a file that is not
+    a cache stops only the caching (callers then analyse without it)."""
+    from orggraph import cache
+    from orggraph.exceptions import OrgGraphError
+
+    folder = tmp_path / "cache"
+    src = write_org(tmp_path / "a")
+    first = cache.cached_load(src, folder=folder)
+    cached_analyze(first, folder=folder, thresholds=T)
+    con = cache._connect(folder)
+    con.execute("UPDATE organizations SET result = ?", (b"garbage",))
+    con.execute("UPDATE analyses SET result = ?", ("text, not bytes",))
+    con.commit()
+    con.close()
+    again = cache.cached_load(src, folder=folder)
+    assert again.handoffs.equals(first.handoffs)
+    a, hit = cached_analyze(again, folder=folder, thresholds=T)
+    assert not hit and a.findings == analyze(again, thresholds=T).findings
+    assert cached_analyze(again, folder=folder, thresholds=T)[1]  # stored again, readable
+    # Not a SQLite file at all.
+    (folder / "analyses.sqlite").write_bytes(b"\x00not a database" * 100)
+    assert cache.cached_load(src, folder=folder).handoffs.equals(first.handoffs)
+    assert cache.cached_load_key(src, folder=folder) is None
+    with pytest.raises(OrgGraphError, match="cannot be used"):
+        cached_analyze(again, folder=folder, thresholds=T)
+    assert cache.recall("anything", folder=folder) is None
+
+
+def test_a_checked_key_gone_with_changed_bytes_is_not_reused(tmp_path):
+    """A server checked bytes B1 (key K1); the entry is trimmed and the file becomes B2
+    before it is read: B2 is loaded and stored under B2's own key, never under K1."""
+    from orggraph import cache
+
+    folder = tmp_path / "cache"
+    src = write_org(tmp_path / "a")
+    cache.cached_load(src, folder=folder)
+    k1 = cache.cached_load_key(src, folder=folder)
+    con = cache._connect(folder)
+    con.execute("DELETE FROM organizations")
+    con.commit()
+    con.close()
+    (src / "handoffs.csv").write_text(
+        HANDOFFS.replace("bob,ann,customer order,2,", "bob,ann,customer order,3,")
+    )
+    b2 = cache.cached_load(src, folder=folder, key=k1)
+    assert b2.handoffs["closeness"].iloc[0] == 3
+    con = cache._connect(folder)
+    assert con.execute("SELECT key FROM organizations").fetchall() == [
+        (cache.cached_load_key(src, folder=folder),)
+    ]
+    assert con.execute("SELECT 1 FROM organizations WHERE key = ?", (k1,)).fetchone() is None
     con.close()

@@ -209,6 +209,8 @@ def create_app(
         prevent_initial_call="initial_duplicate",
     )
     def show_name(key):
+        if state.load_failed(key):
+            return ctx.path.name, no_update, html.P(state.LOAD_FAILED, className="error")
         page = state.first_page(key)
         if page is not None:
             return page["name"], no_update, no_update

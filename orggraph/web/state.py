@@ -50,6 +50,8 @@ __all__ = [
     "Context",
     "estimate_bytes",
     "first_page",
+    "load_failed",
+    "LOAD_FAILED",
     "decode_upload",
     "load_upload",
     "upload_limits",
@@ -332,7 +334,8 @@ class Context:
     #: while the organization itself is still being read (:func:`first_page`).
     first_page: dict | None = None
     _default: Entry | None = None
-    _warm_failed: bool = False
+    #: Set when loading in the background failed: pages say so instead of retrying.
+    load_failed: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -340,6 +343,8 @@ class Context:
         """The server's own organization, loaded and analysed once."""
         if self._default is None:
             with self._lock:
+                if self.load_failed:  # not again on every click: the log says why
+                    raise OrgGraphError(LOAD_FAILED)
                 if self._default is None:
                     if self.preloaded is not None:
                         org = self.preloaded
@@ -366,14 +371,14 @@ class Context:
         from .views import overview
 
         page = overview(e.org, e.analysis)  # memoized: the first page asks for it
-        if self.cached_input is not None and self.first_page is None:
+        if self.cached_input is not None and self.privacy is None and page != self.first_page:
             remember(_first_page_key(self.cached_input), page)
         e.org.department_graph  # noqa: B018  the map's first view (0.8 s at 100,000 people)
         return e
 
     def page_while_loading(self, handle) -> dict | None:
         """:attr:`first_page` for the server's own organization until it is loaded, else None."""
-        if handle in (None, "", DEFAULT) and self._default is None and not self._warm_failed:
+        if handle in (None, "", DEFAULT) and self._default is None and not self.load_failed:
             return self.first_page
         return None
 
@@ -388,8 +393,8 @@ class Context:
         def work():
             try:
                 self.warm()
-            except Exception:  # each page tries again and shows the error, not the kept page
-                self._warm_failed = True
+            except Exception:  # pages say so (LOAD_FAILED); the log says why
+                self.load_failed = True
                 log.exception("loading %s failed", self.path)
 
         t = threading.Thread(target=work, name="orggraph-warm", daemon=True)
@@ -422,17 +427,33 @@ class Context:
             privacy=privacy,
             preloaded=organization,
             loader=loader,
-            cached_input=cached_input,
+            # Privacy mode keeps nothing on disk and shows nothing kept.
+            cached_input=None if privacy is not None else cached_input,
             first_page=None
             if cached_input is None or privacy is not None
-            else recall(_first_page_key(cached_input)),
+            else _kept_page(recall(_first_page_key(cached_input))),
         )
+
+
+#: What every page says when the server's organization could not be loaded in the
+#: background (the reason is in the server's log, not shown to visitors).
+LOAD_FAILED = "The organization could not be loaded; the server's log says why."
 
 
 def _first_page_key(cached_input: str) -> str:
     # The server's own organization is analysed with the default settings: the input's
-    # bytes and the version (both in its key) and the paths' revision decide the page.
-    return derived_key("overview", cached_input)
+    # bytes, the version (both in its key), the paths' revision and the page's own.
+    from .views import OVERVIEW_REVISION
+
+    return derived_key("overview", OVERVIEW_REVISION, cached_input)
+
+
+def _kept_page(page) -> dict | None:
+    """A kept overview, if it has the overview's shape (anything else: none kept)."""
+    shape = {"name": str, "figures": list, "findings": list, "limited": list, "near_misses": list}
+    if isinstance(page, dict) and all(isinstance(page.get(k), t) for k, t in shape.items()):
+        return page
+    return None
 
 
 def _analyze_default(org):
@@ -465,6 +486,11 @@ def first_page(handle) -> dict | None:
     what :func:`orggraph.web.views.overview` would return.
     """
     return context().page_while_loading(handle)
+
+
+def load_failed(handle) -> bool:
+    """Whether the server's own organization (``handle``) failed to load in the background."""
+    return handle in (None, "", DEFAULT) and context().load_failed
 
 
 def _sid():

@@ -27,6 +27,7 @@ __all__ = [
     "cell_handoffs",
     "map_options",
     "find_options",
+    "finds_by_typing",
     "findings_rows",
     "findings_csv",
     "FINDINGS_CSV_COLUMNS",
@@ -58,6 +59,9 @@ def _names(org):
     return dict(zip(org.units["id"], org.units["name"], strict=False))
 
 
+#: Changes whenever :func:`overview` would give another page for the same analysis (the
+#: server keeps the last one on disk, keyed by it).
+OVERVIEW_REVISION = "2026-12-05"
 #: org -> (analysis, top, overview): the first page of a large organization, computed once.
 _OVERVIEWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -1195,10 +1199,15 @@ def map_options(org, *, focus=None) -> dict:
         {"label": n, "value": i} for i, n in zip(u["id"], u["name"], strict=False) if i in tops
     ]
     others = u[u["kind"] != "department"]
-    if len(others) > FIND_ALL:
+    if finds_by_typing(org):
         others = others[others["id"] == focus]
     find = [{"label": n, "value": i} for i, n in zip(others["id"], others["name"], strict=False)]
     return {"departments": departments, "find": find + departments}
+
+
+def finds_by_typing(org) -> bool:
+    """Whether "Find" offers matches as one types rather than every unit (above FIND_ALL)."""
+    return int((org.units["kind"] != "department").sum()) > FIND_ALL
 
 
 def find_options(org, text, *, chosen=None, limit=FIND_SHOWN) -> list[dict]:

@@ -201,10 +201,13 @@ def test_remember_and_recall():
     assert cache.recall(k) == {"name": "x", "figures": [("People", 3)]}
 
 
-def test_a_failed_background_load_stops_showing_the_kept_page(tmp_path):
+def test_a_failed_background_load_says_so_and_is_not_retried(tmp_path):
     from orggraph.exceptions import OrgGraphError
 
+    calls = []
+
     def gone(path):
+        calls.append(path)
         raise OrgGraphError(f"{path}: not found")
 
     ctx = state.Context.create(
@@ -213,6 +216,52 @@ def test_a_failed_background_load_stops_showing_the_kept_page(tmp_path):
     ctx.first_page = {"name": "kept"}
     assert ctx.page_while_loading(state.DEFAULT) == {"name": "kept"}
     ctx.warm_in_background().join(timeout=30)
-    assert ctx.page_while_loading(state.DEFAULT) is None  # each page now shows the error
-    with pytest.raises(OrgGraphError):
-        ctx.default  # noqa: B018
+    assert ctx.load_failed and len(calls) == 1
+    assert ctx.page_while_loading(state.DEFAULT) is None  # the pages say it failed
+    for _ in range(3):
+        with pytest.raises(OrgGraphError, match="could not be loaded"):
+            ctx.default  # noqa: B018
+    assert len(calls) == 1  # not read again on every click
+
+
+def test_kept_pages_are_checked_replaced_and_never_written_in_privacy_mode(tmp_path):
+    import shutil
+
+    from orggraph import cache
+    from orggraph.web import views
+    from orggraph.web.privacy import PrivacyMode
+
+    src = tmp_path / "org"
+    shutil.copytree(DATA / "healthcare-supplier", src)
+    cache.cached_load(src)
+    key = cache.cached_load_key(src)
+    where = state._first_page_key(key)
+
+    def start(**kw):
+        return state.Context.create(
+            src,
+            max_upload_bytes=2**20,
+            cache_bytes=2**26,
+            loader=cache.cached_load,
+            cached_input=key,
+            **kw,
+        )
+
+    # Privacy mode: nothing recalled, nothing kept.
+    private = start(privacy=PrivacyMode(k=5))
+    assert private.first_page is None and private.cached_input is None
+    private.warm()
+    assert cache.recall(where) is None
+    # Not an overview: ignored.
+    for junk in (42, "text", {"name": "x"}, {"name": 1, "figures": [], "findings": []}):
+        cache.remember(where, junk)
+        assert start().first_page is None
+    # A page that differs from what the analysis gives now is replaced by it.
+    stale = {"name": "old", "figures": [], "findings": [], "limited": [], "near_misses": []}
+    cache.remember(where, stale)
+    ctx = start()
+    assert ctx.first_page == stale
+    e = ctx.warm()
+    assert cache.recall(where) == views.overview(e.org, e.analysis) != stale
+    # The overview's own revision is part of the key.
+    assert where != cache.derived_key("overview", "another revision", key)

@@ -179,11 +179,14 @@ def options(key, focus):
     prevent_initial_call=True,
 )
 def search(text, chosen, key):
-    """What matches the typing (a large organization does not send every name at once)."""
-    found = views.find_options(state.resolve(key).org, text, chosen=chosen)
-    if not found:
+    """What matches the typing, for a large organization (a small one has every name in
+    the browser already, which filters them itself)."""
+    org = state.resolve(key).org
+    if not views.finds_by_typing(org):
         raise PreventUpdate
-    return found
+    if not isinstance(text, str) or not text.strip():  # cleared: the first list again
+        return views.map_options(org, focus=chosen)["find"]
+    return views.find_options(org, text, chosen=chosen)
 
 
 dash.clientside_callback(

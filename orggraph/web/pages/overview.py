@@ -14,6 +14,8 @@ layout = html.Div([html.H1("Overview"), html.Div(id="overview-body")])
 
 @callback(Output("overview-body", "children"), Input("org-key", "data"))
 def render(key):
+    if state.load_failed(key):
+        return html.P(state.LOAD_FAILED, className="error", id="load-failed")
     o = state.first_page(key)  # kept from an earlier start, while the organization loads
     if o is None:
         e = state.resolve(key)
