@@ -45,6 +45,7 @@ __all__ = [
     "cached_analyze",
     "cached_load",
     "cached_load_key",
+    "loaded_key",
     "derived_key",
     "remember",
     "recall",
@@ -66,6 +67,8 @@ def cache_dir() -> Path:
 # Content hashes of organizations already hashed (or loaded from the cache with
 # theirs), beside the frozen objects: dropped with them.
 _CONTENT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# The cache key of the bytes each organization was loaded from (cached_load).
+_LOADED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def content_hash(org) -> str:
@@ -273,6 +276,7 @@ def cached_load(
                 con.execute("UPDATE organizations SET used = ? WHERE key = ?", (time.time(), key))
                 con.commit()
                 _CONTENT[org] = content
+                _LOADED[org] = key
                 return org
         if checked:  # gone since it was checked: the bytes may have changed too
             key = _load_key(path, options)
@@ -288,9 +292,19 @@ def cached_load(
         )
         _trim(con, max_bytes, "organizations")
         con.commit()
+        _LOADED[org] = key
         return org
     finally:
         con.close()
+
+
+def loaded_key(org) -> str | None:
+    """The key of the bytes :func:`cached_load` read ``org`` from (None if it did not):
+    what was read, not the file's bytes now, which may have changed since."""
+    try:
+        return _LOADED.get(org)
+    except TypeError:
+        return None
 
 
 def cached_analyze(

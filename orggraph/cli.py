@@ -743,7 +743,9 @@ def serve(
         # Errors listed before any server starts; the organization is then served as loaded.
         org = _load_or_exit(lambda: _load_for_serving(path, cache=mode_of_privacy is None), False)
         if mode_of_privacy is None:  # now in the cache: its first page is kept for next time
-            input_key = _cached_input(path)
+            from .cache import loaded_key
+
+            input_key = loaded_key(org)
     import logging
 
     from .web import create_app

@@ -154,3 +154,6 @@ def test_a_checked_key_gone_with_changed_bytes_is_not_reused(tmp_path):
     ]
     assert con.execute("SELECT 1 FROM organizations WHERE key = ?", (k1,)).fetchone() is None
     con.close()
+    # What was read is what the server keeps its first page under.
+    assert cache.loaded_key(b2) == cache.cached_load_key(src, folder=folder) != k1
+    assert cache.loaded_key(orggraph.load(src)) is None
