@@ -336,6 +336,10 @@ class Context:
     _default: Entry | None = None
     #: Set when loading in the background failed: pages say so instead of retrying.
     load_failed: bool = False
+    #: Set once the kept first page has been sent: the background load waits for it
+    #: (up to :data:`FIRST_PAGE_WAIT` s), so that reading 250 MB of pickles does not
+    #: hold the interpreter while the server answers the first visitor.
+    page_sent: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -391,6 +395,9 @@ class Context:
         """
 
         def work():
+            if self.first_page is not None:
+                # A page that needs the organization before then loads it itself.
+                self.page_sent.wait(FIRST_PAGE_WAIT)
             try:
                 self.warm()
             except Exception:  # pages say so (LOAD_FAILED); the log says why
@@ -435,6 +442,8 @@ class Context:
         )
 
 
+#: Seconds the background load waits for the kept first page to be sent.
+FIRST_PAGE_WAIT = 3.0
 #: What every page says when the server's organization could not be loaded in the
 #: background (the reason is in the server's log, not shown to visitors).
 LOAD_FAILED = "The organization could not be loaded; the server's log says why."
@@ -485,7 +494,11 @@ def first_page(handle) -> dict | None:
     same bytes, version and settings gave it (the key says so), so it is
     what :func:`orggraph.web.views.overview` would return.
     """
-    return context().page_while_loading(handle)
+    ctx = context()
+    page = ctx.page_while_loading(handle)
+    if page is not None:
+        ctx.page_sent.set()
+    return page
 
 
 def load_failed(handle) -> bool:

@@ -265,3 +265,37 @@ def test_kept_pages_are_checked_replaced_and_never_written_in_privacy_mode(tmp_p
     assert cache.recall(where) == views.overview(e.org, e.analysis) != stale
     # The overview's own revision is part of the key.
     assert where != cache.derived_key("overview", "another revision", key)
+
+
+def test_the_background_load_waits_for_the_kept_page_to_be_sent(tmp_path, monkeypatch):
+    """While the first visitor gets the kept overview, nothing holds the interpreter; a page
+    that needs the organization before then loads it itself, once."""
+    import time
+
+    monkeypatch.setattr(state, "FIRST_PAGE_WAIT", 60.0)
+    calls = []
+
+    def loader(path):
+        calls.append(path)
+        return orggraph.load(DATA / "healthcare-supplier")
+
+    def start():
+        ctx = state.Context.create(
+            tmp_path, max_upload_bytes=2**20, cache_bytes=2**26, loader=loader
+        )
+        ctx.first_page = {"name": "kept"}
+        return ctx, ctx.warm_in_background()
+
+    ctx, thread = start()
+    time.sleep(0.3)
+    assert calls == [] and thread.is_alive()  # waiting for the page to be sent
+    ctx.page_sent.set()
+    thread.join(timeout=60)
+    assert len(calls) == 1 and ctx.page_while_loading(state.DEFAULT) is None
+
+    calls.clear()
+    ctx, thread = start()
+    assert ctx.default.org.name == "healthcare-supplier"  # a map request, before the page
+    ctx.page_sent.set()
+    thread.join(timeout=60)
+    assert len(calls) == 1
