@@ -225,9 +225,8 @@ def recall(key: str, *, folder=None):
     except (OrgGraphError, OSError, sqlite3.Error):
         return None
     try:
-        row = con.execute("SELECT result FROM derived WHERE key = ?", (key,)).fetchone()
-        return None if row is None else pickle.loads(row[0])
-    except Exception:  # anything unreadable is as good as nothing kept
+        return _fetch(con, "derived", key, lambda value: value)
+    except sqlite3.Error:
         return None
     finally:
         con.close()
@@ -263,21 +262,17 @@ def cached_load(
         logging.getLogger(__name__).warning("cache not used: %s", exc)
         return load(path, **options)
     try:
-        row = con.execute("SELECT result FROM organizations WHERE key = ?", (key,)).fetchone()
-        if row is not None:
-            try:
-                units, handoffs, deliveries, name, warnings, content = pickle.loads(row[0])
-                org = Organization(units, handoffs, deliveries, name=name, warnings=warnings)
-            except Exception as exc:  # a damaged row is a miss, never a failure
-                logging.getLogger(__name__).warning("cache entry unreadable, dropped: %s", exc)
-                con.execute("DELETE FROM organizations WHERE key = ?", (key,))
-                con.commit()
-            else:
-                con.execute("UPDATE organizations SET used = ? WHERE key = ?", (time.time(), key))
-                con.commit()
-                _CONTENT[org] = content
-                _LOADED[org] = key
-                return org
+        found = _fetch(
+            con,
+            "organizations",
+            key,
+            lambda t: (Organization(t[0], t[1], t[2], name=t[3], warnings=t[4]), t[5]),
+        )
+        if found is not None:
+            org, content = found
+            _CONTENT[org] = content
+            _LOADED[org] = key
+            return org
         if checked:  # gone since it was checked: the bytes may have changed too
             key = _load_key(path, options)
         org = load(path, **options)
@@ -329,25 +324,15 @@ def cached_analyze(
     key = _key(org, keyed)
     con = _connect(folder)
     try:
-        row = con.execute("SELECT result FROM analyses WHERE key = ?", (key,)).fetchone()
+        # MappingProxyType does not pickle: a plain dict is stored, wrapped again here.
+        a = _fetch(con, "analyses", key, lambda a: replace(a, tables=MappingProxyType(a.tables)))
     except sqlite3.Error as exc:  # not a cache file (damaged, or something else)
         con.close()
         raise OrgGraphError(f"{folder}: the analysis cache cannot be read ({exc})") from None
     try:
-        if row is not None:
-            try:
-                a = pickle.loads(row[0])
-                a = replace(a, tables=MappingProxyType(a.tables))
-            except Exception as exc:  # a damaged row is a miss, never a failure
-                logging.getLogger(__name__).warning("cache entry unreadable, dropped: %s", exc)
-                con.execute("DELETE FROM analyses WHERE key = ?", (key,))
-                con.commit()
-            else:
-                con.execute("UPDATE analyses SET used = ? WHERE key = ?", (time.time(), key))
-                con.commit()
-                return a, True
+        if a is not None:
+            return a, True
         a = analyze(org, progress=progress, **settings)
-        # MappingProxyType does not pickle: store a plain dict, wrap it again on the way out.
         blob = pickle.dumps(replace(a, tables=dict(a.tables)), protocol=pickle.HIGHEST_PROTOCOL)
         now = time.time()
         try:
@@ -362,6 +347,26 @@ def cached_analyze(
         return a, False
     finally:
         con.close()
+
+
+def _fetch(con, table: str, key: str, decode):
+    """``decode(value)`` of the row under ``key``, marked used; None when there is none.
+
+    A row that does not unpickle or decode is dropped: a miss, never a failure.
+    """
+    row = con.execute(f"SELECT result FROM {table} WHERE key = ?", (key,)).fetchone()
+    if row is None:
+        return None
+    try:
+        value = decode(pickle.loads(row[0]))
+    except Exception as exc:
+        logging.getLogger(__name__).warning("cache entry unreadable, dropped: %s", exc)
+        con.execute(f"DELETE FROM {table} WHERE key = ?", (key,))
+        con.commit()
+        return None
+    con.execute(f"UPDATE {table} SET used = ? WHERE key = ?", (time.time(), key))
+    con.commit()
+    return value
 
 
 def _trim(con, max_bytes: int, table: str = "analyses") -> None:

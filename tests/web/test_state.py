@@ -143,6 +143,20 @@ def test_estimate_grows_with_the_organization(small):
 
 
 # ------------------------------------------------------------------ serve's warm start
+def _served(src, key, **kw):
+    """The server's context as `orggraph serve` makes it for bytes found in the cache."""
+    from orggraph import cache
+
+    return state.Context.create(
+        src,
+        max_upload_bytes=2**20,
+        cache_bytes=2**26,
+        loader=cache.cached_load,
+        cached_input=key,
+        **kw,
+    )
+
+
 def test_first_page_kept_for_the_next_start_of_the_same_bytes(tmp_path):
     """`serve` on bytes it loaded before answers at once: the overview kept from the last
     start is shown while the organization is read, and only until it is."""
@@ -159,13 +173,7 @@ def test_first_page_kept_for_the_next_start_of_the_same_bytes(tmp_path):
     assert key is not None
 
     def start():
-        return state.Context.create(
-            src,
-            max_upload_bytes=2**20,
-            cache_bytes=2**26,
-            loader=cache.cached_load,
-            cached_input=key,
-        )
+        return _served(src, key)
 
     first = start()
     assert first.first_page is None and first.page_while_loading(state.DEFAULT) is None
@@ -238,14 +246,7 @@ def test_kept_pages_are_checked_replaced_and_never_written_in_privacy_mode(tmp_p
     where = state._first_page_key(key)
 
     def start(**kw):
-        return state.Context.create(
-            src,
-            max_upload_bytes=2**20,
-            cache_bytes=2**26,
-            loader=cache.cached_load,
-            cached_input=key,
-            **kw,
-        )
+        return _served(src, key, **kw)
 
     # Privacy mode: nothing recalled, nothing kept.
     private = start(privacy=PrivacyMode(k=5))
