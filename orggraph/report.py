@@ -237,8 +237,8 @@ def _guarantee(b) -> str:
     # Results cached before the bound was stated carry only the top-k width.
     bound = b.get("bound", b["half_width_max"])
     return (
-        f"From {b['sources']:,} of {b['of']:,} units drawn in {b['batches']} independent batches "
-        "and searched forward and backward "
+        f"From {b['sources']:,} of {b['of']:,} units drawn in department and team order, dealt "
+        f"to {b['batches']} batches and searched forward and backward "
         f"(seed {b['seed']}): every unit's betweenness lies within +/-{bound:.4f} of its exact "
         f"value with {b['confidence']:.0%} confidence, all units together; the top "
         f"{b['top']}'s own intervals are at most +/-{b['half_width_max']:.4f}. "

@@ -102,5 +102,5 @@ def test_bad_threshold_is_a_clear_usage_error(tmp_path):
 
 def test_fast_mode_says_it_estimates():
     r = invoke("analyze", HS, "--fast", "--sources", "60", "--top", "3")
-    assert "ESTIMATES" in r.output and "independent batches" in r.output
+    assert "ESTIMATES" in r.output and "dealt to 20 batches" in r.output
     assert "estimated: asked for (--fast)" in r.stderr

@@ -35,6 +35,7 @@ from .findings import SEVERITIES, Finding, Thresholds, load_thresholds, rank
 __all__ = [
     "FINDERS",
     "choose_paths",
+    "default_sources",
     "KINDS",
     "analyze",
     "Analysis",
@@ -63,9 +64,16 @@ KINDS = {
     "low_internal_satisfaction": "sla",
 }
 
-#: Above this many units with handoffs, ``fast="auto"`` samples betweenness.
-FAST_ABOVE = 5000
-#: Units drawn by the fast mode (each searched forward and backward).
+#: Seconds of shortest paths the default analysis plans for, forecast for a machine
+#: of REFERENCE_CORES cores (the benchmark's): exact when the whole pass fits (up to
+#: about 40,000 people), else as many sampled units as fit (about 8,600 at 100,000
+#: people, where two seeds then agree on the top 10; docs/benchmarks.md). A fixed
+#: reference, not this machine's cores: the same input gives the same figures
+#: everywhere.
+PATH_SECONDS = 120
+REFERENCE_CORES = 2
+#: Units drawn by the fast mode (each searched forward and backward), and the
+#: fewest any estimate draws.
 FAST_SOURCES = 1000
 #: Permutations of the department-label test in the fast mode.
 FAST_PERMUTATIONS = 499
@@ -109,12 +117,12 @@ def choose_paths(org, *, fast="auto", time_budget=None, threads=None) -> tuple[b
 
     ``fast`` True or False decides. With "auto": if ``time_budget`` (seconds
     for the whole analysis) is given, exact when the forecast time of the
-    exact pass (:func:`paths.predict_exact_seconds`) fits in half of it;
-    without a budget, exact up to :data:`FAST_ABOVE` units with handoffs.
+    exact pass (:func:`paths.predict_exact_seconds`) on this machine's cores
+    fits in half of it; without a budget, exact when it fits in
+    :data:`PATH_SECONDS` on :data:`REFERENCE_CORES` cores.
     """
     import os
 
-    n_active = active_graph(org)[0].vcount()
     if fast is True:
         return True, "estimated: asked for (--fast)"
     if fast is False:
@@ -131,9 +139,30 @@ def choose_paths(org, *, fast="auto", time_budget=None, threads=None) -> tuple[b
             f"estimated: the exact pass would take about {forecast:.0f} s on {cores} cores, "
             f"more than half of the {time_budget:g} s budget"
         )
-    if n_active > FAST_ABOVE:
-        return True, f"estimated: {n_active:,} units with handoffs, above {FAST_ABOVE:,}"
-    return False, f"exact: {n_active:,} units with handoffs, at most {FAST_ABOVE:,}"
+    n_active = active_graph(org)[0].vcount()
+    forecast = paths.predict_exact_seconds(org, threads=REFERENCE_CORES)
+    if forecast <= PATH_SECONDS:
+        return False, (
+            f"exact: {n_active:,} units with handoffs, forecast {forecast:.0f} s on "
+            f"{REFERENCE_CORES} cores, within {PATH_SECONDS} s"
+        )
+    return True, (
+        f"estimated: {n_active:,} units with handoffs, the exact pass would take about "
+        f"{forecast:.0f} s on {REFERENCE_CORES} cores, more than {PATH_SECONDS} s; "
+        f"{default_sources(org):,} units sampled (--exact or --time-budget to change)"
+    )
+
+
+def default_sources(org) -> int:
+    """Units the default estimate draws: as many as :data:`PATH_SECONDS` allow on
+    :data:`REFERENCE_CORES` cores, at least :data:`FAST_SOURCES`, at most all.
+
+    Fixed by the graph's size, not by this machine's speed: the same input and
+    seed give the same estimate everywhere.
+    """
+    n_active = active_graph(org)[0].vcount()
+    fit = paths.sources_within(org, PATH_SECONDS, threads=REFERENCE_CORES)
+    return min(n_active, max(FAST_SOURCES, fit))
 
 
 def analyze(
@@ -157,12 +186,13 @@ def analyze(
         Seeds the permutation test, communities and any sampling.
     fast : bool or "auto"
         Estimate betweenness from sampled sources (see
-        :func:`bottlenecks.centrality`); "auto" does so above
-        :data:`FAST_ABOVE` units with handoffs.
+        :func:`bottlenecks.centrality`); "auto" does so when the exact pass
+        would not fit (see :func:`choose_paths`).
     sources : int, optional
-        Units drawn for the estimate (default :data:`FAST_SOURCES`); with a
-        time budget more are drawn until the top 10 are separated or half
-        the budget is spent (see :func:`paths.estimate`).
+        Units drawn for the estimate: by default :func:`default_sources`
+        ("auto"), :data:`FAST_SOURCES` with ``fast=True`` or a time budget;
+        with a time budget more are drawn until the top 10 are separated or
+        half the budget is spent (see :func:`paths.estimate`).
     time_budget : float, optional
         Seconds for the whole analysis: decides exact or estimated with
         ``fast="auto"`` (see :func:`choose_paths`) and bounds the sampling.
@@ -175,7 +205,10 @@ def analyze(
     if progress:
         progress(reason)
     n_active = active_graph(org)[0].vcount()
-    sample = min(sources or FAST_SOURCES, n_active) if estimated else None
+    if sources is None:
+        quick = fast is True or time_budget is not None
+        sources = FAST_SOURCES if quick else default_sources(org)
+    sample = min(sources, n_active) if estimated else None
     tables: dict = {}
     timings: dict = {}
 

@@ -118,15 +118,14 @@ def bottleneck_findings(org, *, thresholds=None, seed=0, fast="auto") -> list:
     Shortest paths are exact or estimated as ``analyze`` would choose
     (:func:`~orggraph.analysis.choose_paths`), with the same first sample.
     """
-    from . import FAST_SOURCES, choose_paths
+    from . import FAST_SOURCES, choose_paths, default_sources
     from .paths import estimate, exact
 
     t = thresholds or Thresholds()
     estimated, _ = choose_paths(org, fast=fast)
-    n = sum(1 for u in org.graph if org.graph.degree(u) > 0)
-    sample = min(FAST_SOURCES, n)
     if estimated:
-        p = estimate(org, sources=sample, seed=seed, max_sources=2 * sample)
+        sample = FAST_SOURCES if fast is True else default_sources(org)
+        p = estimate(org, sources=sample, seed=seed, max_sources=sample)
     else:
         p = exact(org)
     c = bottlenecks.centrality(org, paths=p, seed=seed)
