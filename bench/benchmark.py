@@ -332,7 +332,7 @@ def report(results, nx_results, limit, bounds=()) -> str:
         "## The estimate and its guarantee",
         "",
         "`paths.estimate` as `analyze` runs it without a time budget: where the exact pass "
-        "does not fit, the default draws as many units as fit 120 s on 2 cores "
+        "does not fit, the default draws as many units as fit 110 s on 2 cores "
         "(`analysis.default_sources`), else `--fast`'s 1,000; one systematic sample in "
         "department and team order dealt to 20 batches, each unit searched forward and "
         "backward with linear scaling. The top 10 against the exact top 20: `--fast`. "

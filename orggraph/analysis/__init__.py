@@ -66,11 +66,11 @@ KINDS = {
 
 #: Seconds of shortest paths the default analysis plans for, forecast for a machine
 #: of REFERENCE_CORES cores (the benchmark's): exact when the whole pass fits (up to
-#: about 40,000 people), else as many sampled units as fit (about 8,600 at 100,000
+#: about 40,000 people), else as many sampled units as fit (about 7,900 at 100,000
 #: people, where two seeds then agree on the top 10; docs/benchmarks.md). A fixed
 #: reference, not this machine's cores: the same input gives the same figures
 #: everywhere.
-PATH_SECONDS = 120
+PATH_SECONDS = 110
 REFERENCE_CORES = 2
 #: Units drawn by the fast mode (each searched forward and backward), and the
 #: fewest any estimate draws.

@@ -46,6 +46,64 @@ def test_every_unit_is_drawn_equally_often():
     assert np.all(np.abs(counts - 20000 * p) < 4 * sd)
 
 
+def test_each_team_gets_one_when_the_step_is_a_team():
+    """12 teams of 10 in two departments (7 and 5 teams) and a sample of 12: step 10.
+
+    Listed department by department and team by team, every run of 10 places
+    is one team, and a systematic sample with step 10 takes exactly one place
+    from each run, whatever the random order and start.
+    """
+    teams = np.repeat(np.arange(12), 10)
+    strata = (teams >= 7).astype(np.int64)
+    rng = np.random.default_rng(2)
+    for _ in range(50):
+        drawn = paths._stratified(rng, strata, 12, teams)
+        assert sorted(teams[drawn].tolist()) == list(range(12))
+
+
+def test_every_unit_is_drawn_equally_often_in_team_order():
+    # Teams of 3 and 4 in a department of 7, 5 in one of 5, 1 alone; a sample of 4:
+    # probability 4/13 for each unit, whatever its team; 20,000 draws, within 4 sd.
+    strata = np.repeat([0, 1, 2], [7, 5, 1])
+    teams = np.repeat([0, 1, 2, 3], [3, 4, 5, 1])
+    rng = np.random.default_rng(3)
+    counts = np.zeros(13)
+    for _ in range(20000):
+        counts[paths._stratified(rng, strata, 4, teams)] += 1
+    p = 4 / 13
+    sd = np.sqrt(20000 * p * (1 - p))
+    assert np.all(np.abs(counts - 20000 * p) < 4 * sd)
+
+
+@pytest.mark.parametrize("lengths", [(1, 13), (5, 5), (1, 1000), (12000, 60000)])
+def test_kernel_equals_networkx_whatever_the_lengths(lengths):
+    """Node and edge betweenness against networkx on random graphs whose paths run
+    many buckets long (the ring of buckets wraps around), with ties (5, 5) and with
+    a shortest handoff 1,000 times shorter than the longest."""
+    import networkx as nx
+
+    from orggraph.analysis import _sssp
+
+    rng = np.random.default_rng(sum(lengths))
+    G = nx.gnm_random_graph(40, 160, seed=int(lengths[0]), directed=True)
+    for a, b in G.edges:
+        G.edges[a, b]["length"] = int(rng.integers(lengths[0], lengths[1] + 1))
+    el = np.array(list(G.edges), dtype=np.int64)
+    lens = np.array([G.edges[a, b]["length"] for a, b in el], dtype=np.int64)
+    node, edge = _sssp.dependencies(_sssp.Graph(40, el[:, 0], el[:, 1], lens), np.arange(40))
+    want = nx.betweenness_centrality(G, weight="length", normalized=False)
+    assert node == pytest.approx([want[v] for v in range(40)])
+    want_e = nx.edge_betweenness_centrality(G, weight="length", normalized=False)
+    assert edge == pytest.approx([want_e[(a, b)] for a, b in el])
+
+
+def test_kernel_refuses_handoffs_without_length():
+    from orggraph.analysis import _sssp
+
+    with pytest.raises(ValueError, match="at least 1"):
+        _sssp.Graph(2, np.array([0]), np.array([1]), np.array([0]))
+
+
 def _reach(g):
     """Reach sizes of the whole graph, as the estimate asks for them."""
     el = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
@@ -266,3 +324,30 @@ def test_progress_is_told_while_the_kernel_runs(org1k, monkeypatch):
     said = []
     paths.estimate(org1k, sources=200, max_sources=200, batches=4, seed=1, progress=said.append)
     assert said[-1] == f"shortest paths: 200 of {graph.n:,} units searched"
+
+
+def test_the_default_plan_is_exact_where_the_pass_fits_else_as_many_units_as_fit(monkeypatch):
+    """The forecast by hand: SECONDS_PER_STEP x n (n + m) on 2 cores for the exact pass;
+    an estimate's unit costs two searches of n + m steps each."""
+    import orggraph.analysis as analysis
+
+    org = _cross_parker()
+    g = active_graph(org)[0]
+    n, m = g.vcount(), g.ecount()
+    forecast = paths.SECONDS_PER_STEP * n * (n + m) / 2
+    monkeypatch.setattr(analysis, "PATH_SECONDS", forecast * 1.01)
+    estimated, why = analysis.choose_paths(org)
+    assert not estimated and why.startswith(f"exact: {n:,} units with handoffs")
+    monkeypatch.setattr(analysis, "PATH_SECONDS", forecast * 0.99)
+    monkeypatch.setattr(analysis, "FAST_SOURCES", 5)
+    fit = int(forecast * 0.99 * 2 / (2 * paths.SECONDS_PER_STEP * (n + m)))
+    assert 5 < fit < n
+    estimated, why = analysis.choose_paths(org)
+    assert estimated and f"{fit:,} units sampled" in why
+    assert analysis.default_sources(org) == fit
+    a = analyze(org, seed=1)
+    # 20 batches of fit // 20 units each.
+    assert a.estimates["betweenness"]["sources"] == fit // 20 * 20
+    # Never more units than there are.
+    monkeypatch.setattr(analysis, "FAST_SOURCES", 10 * n)
+    assert analysis.default_sources(org) == n
