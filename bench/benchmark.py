@@ -314,7 +314,12 @@ def report(results, nx_results, limit, bounds=()) -> str:
         ("--fast", "fast_steps_s"),
         ("exact", "exact_steps_s"),
     ):
-        rows = [r for r in results if key in r]
+        # Where the default was exact, its steps are the exact ones: shown once.
+        rows = [
+            r
+            for r in results
+            if key in r and (key == "default_steps_s" or r[key] != r["default_steps_s"])
+        ]
         if not rows:
             continue
         lines += ["", f"## Analysis steps, {label} (seconds, from `analyze`'s own timings)", ""]

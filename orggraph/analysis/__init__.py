@@ -67,7 +67,7 @@ KINDS = {
 #: Seconds of shortest paths the default analysis plans for, forecast for a machine
 #: of REFERENCE_CORES cores (the benchmark's): exact when the whole pass fits (up to
 #: about 40,000 people), else as many sampled units as fit (about 7,900 at 100,000
-#: people, where two seeds then agree on the top 10; docs/benchmarks.md). A fixed
+#: people, where two seeds share 8-10 of their top 10; docs/benchmarks.md). A fixed
 #: reference, not this machine's cores: the same input gives the same figures
 #: everywhere.
 PATH_SECONDS = 110

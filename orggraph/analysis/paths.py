@@ -182,9 +182,10 @@ def estimate(
     100 (docs/benchmarks.md).
 
     The batches of one sample are not independent: each is a coarser
-    systematic sample than their union, so their spread overstates the
-    pooled estimate's error (the interval errs wide; the test below checks
-    that it still holds, not that it is tight).
+    systematic sample than their union, so their spread tends to overstate
+    the pooled estimate's error (at 10,000 people the largest error was a
+    fifth to a quarter of the stated bound); tests/analysis/test_paths.py
+    checks that the bound holds, not that it is tight.
 
     The estimate pools the batches; for unit *v* the interval is
     ``mean +/- t x sd / sqrt(batches)`` with the Student t quantile at
@@ -327,11 +328,12 @@ def estimate(
     return Paths(mean, edge_sum * n / used, info, lower, upper)
 
 
-#: Seconds per unit searched and per unit or handoff of the graph, on one core of
-#: this project's benchmark machine (2 cores, bench/benchmark.py): one search at
-#: 100,000 people (1.07 million units and handoffs) took 14 ms. Smaller graphs
-#: search faster per handoff (they fit the processor's caches): the forecasts err
-#: on the slow side there (10,000 people: 7 s forecast, 4 s measured).
+#: Seconds one search spends per unit or handoff of the graph, on one core of this
+#: project's benchmark machine (2 cores, bench/benchmark.py): at 100,000 people
+#: (1.07 million units and handoffs) a search took 14-19 ms as the machine's speed
+#: drifted. Smaller graphs search faster per handoff (they fit the processor's
+#: caches): the forecasts err on the slow side there (10,000 people: 7 s forecast,
+#: 4-5.5 s measured).
 SECONDS_PER_STEP = 1.3e-8
 
 
