@@ -522,7 +522,8 @@ def _analysis_options(f):
     "--sources",
     type=click.IntRange(min=2),
     default=None,
-    help="Fast mode: how many units to sample (default 1000).",
+    help="How many units to sample when betweenness is estimated (default: as many as "
+    "110 s on 2 cores allow, at least 1000; 1000 with --fast or --time-budget).",
 )
 @click.option(
     "--time-budget",

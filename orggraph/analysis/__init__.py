@@ -148,8 +148,8 @@ def choose_paths(org, *, fast="auto", time_budget=None, threads=None) -> tuple[b
         )
     return True, (
         f"estimated: {n_active:,} units with handoffs, the exact pass would take about "
-        f"{forecast:.0f} s on {REFERENCE_CORES} cores, more than {PATH_SECONDS} s; "
-        f"{default_sources(org):,} units sampled (--exact or --time-budget to change)"
+        f"{forecast:.0f} s on {REFERENCE_CORES} cores, more than {PATH_SECONDS} s "
+        "(--exact or --time-budget to change)"
     )
 
 
@@ -202,13 +202,21 @@ def analyze(
     t = thresholds or Thresholds()
     started = time.perf_counter()
     estimated, reason = choose_paths(org, fast=fast, time_budget=time_budget)
-    if progress:
-        progress(reason)
     n_active = active_graph(org)[0].vcount()
     if sources is None:
         quick = fast is True or time_budget is not None
         sources = FAST_SOURCES if quick else default_sources(org)
     sample = min(sources, n_active) if estimated else None
+    if sample is not None and max(sample, paths.drawn(sample)) >= n_active:
+        # As many units as there are (whole batches count): the exact pass, and said
+        # so (paths.estimate would compute it anyway).
+        asked = max(sources, paths.drawn(sample))
+        estimated, sample = False, None
+        reason = f"exact: {asked:,} units to sample, at least as many as there are ({n_active:,})"
+    elif sample is not None and time_budget is None:
+        reason += f"; {paths.drawn(sample):,} units sampled"
+    if progress:
+        progress(reason)
     tables: dict = {}
     timings: dict = {}
 

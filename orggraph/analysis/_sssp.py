@@ -168,13 +168,29 @@ def _batches(indptr, heads, lens, sources, starts, groups, m, scaled, by_tail, s
     return nodes, edges
 
 
+#: How far apart handoff lengths may lie (longest / shortest) for the ring of buckets.
+MAX_SPREAD = 1024
+
+
 class Graph:
     """Out-edges of the unit graph in compressed rows, and of its reverse."""
 
     def __init__(self, n: int, src: np.ndarray, dst: np.ndarray, lengths: np.ndarray):
-        if len(lengths) and np.min(lengths) < 1:
-            # The buckets are as wide as the shortest handoff: it must have a length.
-            raise ValueError("handoff lengths must be whole numbers of at least 1")
+        if len(lengths):
+            shortest, longest = int(np.min(lengths)), int(np.max(lengths))
+            # The buckets are as wide as the shortest handoff (it must have a length),
+            # a ring of them covers the longest, and every search walks the ring up to
+            # its farthest unit: lengths far apart would cost memory and time for
+            # nothing (orggraph's lie within a factor of 5: closeness 1-5).
+            if shortest < 1 or longest > 2**31 - 1:
+                raise ValueError("handoff lengths must be whole numbers from 1 to 2**31 - 1")
+            if longest > MAX_SPREAD * shortest:
+                raise ValueError(
+                    f"handoff lengths must lie within a factor of {MAX_SPREAD:,} of each "
+                    f"other (shortest {shortest:,}, longest {longest:,})"
+                )
+        if len(src) >= 2**31 - 1:
+            raise ValueError("more than 2**31 - 2 handoffs: beyond the kernel's 32-bit indices")
         self.n, self.m = int(n), len(src)
         self.forward = self._csr(src, dst, lengths)
         self.backward = self._csr(dst, src, lengths)
@@ -195,8 +211,8 @@ class Graph:
 #: Batches (or sources) are split into this many fixed groups, whatever the number
 #: of threads: the same sums in the same order, so the same figures every time.
 CHUNKS = 8
-#: Above this many handoffs, two groups: each holds a heap and a row of handoff
-#: sums (a million people: 2 GB less at once).
+#: Above this many handoffs, two groups: each holds its buckets, its predecessors
+#: and a row of handoff sums (a million people: 2 GB less at once).
 BIG = 2_000_000
 
 

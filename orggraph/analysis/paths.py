@@ -30,6 +30,7 @@ __all__ = [
     "Paths",
     "exact",
     "estimate",
+    "drawn",
     "predict_exact_seconds",
     "sources_within",
 ]
@@ -174,18 +175,21 @@ def estimate(
     the forward and backward shares of a pair add up to one, so over all
     units the sum is the exact betweenness, and every unit is drawn with
     the same probability: the sample, scaled by n / its size, is an
-    unbiased estimate of every unit's and handoff's betweenness, and so is
-    each batch (over the random order and start). Without the scaling a
+    unbiased estimate of every unit's and handoff's betweenness (the pooled
+    estimate; a single batch's start is confined to one step of the
+    sample, so its inclusion probabilities vary with where a department
+    falls in the list: the batches are neither independent nor alike).
+    Without the scaling a
     unit next to a drawn source takes that source's whole dependency in one
     draw: at 10,000 people the same number of searches put all of the exact
     top 10 inside the estimated top 20 in 53 of 100 seeds, with it in 99 of
     100 (docs/benchmarks.md).
 
-    The batches of one sample are not independent: each is a coarser
-    systematic sample than their union, so their spread tends to overstate
-    the pooled estimate's error (at 10,000 people the largest error was a
-    fifth to a quarter of the stated bound); tests/analysis/test_paths.py
-    checks that the bound holds, not that it is tight.
+    Each batch is a coarser sample than their union and their expectations
+    differ, so their spread tends to overstate the pooled estimate's error
+    (at 10,000 and 20,000 people the largest error was a fifth to a
+    quarter of the stated bound); tests/analysis/test_paths.py checks that
+    the bound holds, not that it is tight.
 
     The estimate pools the batches; for unit *v* the interval is
     ``mean +/- t x sd / sqrt(batches)`` with the Student t quantile at
@@ -233,7 +237,8 @@ def estimate(
     g, ids, strata = active_graph(org)
     teams = _teams(org, ids)
     n = g.vcount()
-    if sources >= n:
+    if sources >= n or drawn(sources, batches) >= n:
+        # Whole batches of at least one unit: as many draws as units, the exact pass.
         return exact(org)
     graph = _kernel_graph(g, lengths(g))
     max_sources = min(max_sources or n, n)
@@ -263,13 +268,13 @@ def estimate(
         # One fine systematic sample per round, dealt to the batches in turn: the
         # pooled estimate has the fine sample's stratification (about one unit per
         # team at 100,000 people), while each batch's spread is that of a coarser
-        # one, so the interval errs wide rather than narrow.
+        # one, so the interval tends to err wide (see the docstring).
         picks = _stratified(rng, strata, size * batches, teams)
-        drawn = [picks[b::batches] for b in range(batches)]
+        dealt = [picks[b::batches] for b in range(batches)]
         began = time.perf_counter()
         rows, eb = _sssp.dependencies_by_batch(
             graph,
-            drawn,
+            dealt,
             # Within a round too: a round at a million people takes minutes.
             progress=None
             if progress is None
@@ -277,7 +282,7 @@ def estimate(
                 f"shortest paths: {used + done:,} of {n:,} units searched"
             ),
         )
-        for batch, dep in zip(drawn, rows, strict=True):
+        for batch, dep in zip(dealt, rows, strict=True):
             used += len(batch)
             node_sum += dep
             node_parts.append(dep * n / len(batch))
@@ -335,6 +340,12 @@ def estimate(
 #: caches): the forecasts err on the slow side there (10,000 people: 7 s forecast,
 #: 4-5.5 s measured).
 SECONDS_PER_STEP = 1.3e-8
+
+
+def drawn(sources: int, batches: int = 20) -> int:
+    """How many units :func:`estimate` draws in its first round when asked for ``sources``:
+    whole batches, at least one unit each."""
+    return max(1, sources // batches) * batches
 
 
 def predict_exact_seconds(org, *, threads: int = 1) -> float:

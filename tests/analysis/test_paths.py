@@ -97,11 +97,19 @@ def test_kernel_equals_networkx_whatever_the_lengths(lengths):
     assert edge == pytest.approx([want_e[(a, b)] for a, b in el])
 
 
-def test_kernel_refuses_handoffs_without_length():
+def test_kernel_refuses_lengths_it_cannot_bucket():
     from orggraph.analysis import _sssp
 
-    with pytest.raises(ValueError, match="at least 1"):
-        _sssp.Graph(2, np.array([0]), np.array([1]), np.array([0]))
+    one = (np.array([0, 1]), np.array([1, 0]))
+    with pytest.raises(ValueError, match="from 1 to"):
+        _sssp.Graph(2, *one, np.array([0, 5]))
+    # Beyond 32 bits: the lengths would wrap around, not be refused.
+    with pytest.raises(ValueError, match="from 1 to"):
+        _sssp.Graph(2, *one, np.array([2**31, 2**31]))
+    # A ring of a million buckets walked by every search: refused, with both lengths.
+    with pytest.raises(ValueError, match="factor of 1,024 .*shortest 1, longest 1,025"):
+        _sssp.Graph(2, *one, np.array([1, 1025]))
+    _sssp.Graph(2, *one, np.array([1, 1024]))
 
 
 def _reach(g):
@@ -343,11 +351,30 @@ def test_the_default_plan_is_exact_where_the_pass_fits_else_as_many_units_as_fit
     fit = int(forecast * 0.99 * 2 / (2 * paths.SECONDS_PER_STEP * (n + m)))
     assert 5 < fit < n
     estimated, why = analysis.choose_paths(org)
-    assert estimated and f"{fit:,} units sampled" in why
+    assert estimated and why.startswith(f"estimated: {n:,} units with handoffs")
     assert analysis.default_sources(org) == fit
     a = analyze(org, seed=1)
-    # 20 batches of fit // 20 units each.
-    assert a.estimates["betweenness"]["sources"] == fit // 20 * 20
+    # 20 batches of fit // 20 units each, and the printed choice says so.
+    drawn = fit // 20 * 20
+    assert a.estimates["betweenness"]["sources"] == drawn
+    assert a.estimates["choice"].endswith(f"; {drawn:,} units sampled")
+    # Asked for as many units as there are: the exact pass, and the choice says so.
+    b = analyze(org, seed=1, sources=n)
+    assert "betweenness" not in b.estimates
+    assert b.estimates["choice"] == (
+        f"exact: {n:,} units to sample, at least as many as there are ({n:,})"
+    )
+    # Fewer asked for, but 20 batches of at least one unit would draw more than there are.
+    from orggraph.analysis._examples import chain
+
+    small = chain()
+    k = active_graph(small)[0].vcount()
+    assert k < 20
+    c = analyze(small, fast=True, sources=2)
+    assert "betweenness" not in c.estimates
+    assert c.estimates["choice"] == (
+        f"exact: 20 units to sample, at least as many as there are ({k})"
+    )
     # Never more units than there are.
     monkeypatch.setattr(analysis, "FAST_SOURCES", 10 * n)
     assert analysis.default_sources(org) == n
