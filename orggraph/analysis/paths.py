@@ -187,8 +187,8 @@ def estimate(
 
     Each batch is a coarser sample than their union and their expectations
     differ, so their spread tends to overstate the pooled estimate's error
-    (at 10,000 and 20,000 people the largest error was a fifth to a
-    quarter of the stated bound); tests/analysis/test_paths.py checks that
+    (at 10,000 and 20,000 people the largest error was a sixth to a third
+    of the stated bound); tests/analysis/test_paths.py checks that
     the bound holds, not that it is tight.
 
     The estimate pools the batches; for unit *v* the interval is
