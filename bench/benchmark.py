@@ -51,10 +51,10 @@ def _progress(n):
 
 def _estimate(org, seed, *, fast=False):
     """The estimate exactly as `orggraph analyze` draws it without a time budget (or `--fast`)."""
-    from orggraph.analysis import FAST_SOURCES, default_sources, paths
+    from orggraph.analysis import paths, plan_paths
 
-    sources = FAST_SOURCES if fast else default_sources(org)
-    return paths.estimate(org, sources=sources, seed=seed, max_sources=sources)
+    sample, _ = plan_paths(org, fast=True if fast else "auto")
+    return paths.estimate(org, sources=sample, seed=seed, max_sources=sample)
 
 
 def bound_check(n: int, seed: int) -> dict:

@@ -36,6 +36,7 @@ __all__ = [
     "FINDERS",
     "choose_paths",
     "default_sources",
+    "plan_paths",
     "KINDS",
     "analyze",
     "Analysis",
@@ -165,6 +166,33 @@ def default_sources(org) -> int:
     return min(n_active, max(FAST_SOURCES, fit))
 
 
+def plan_paths(org, *, fast="auto", sources=None, time_budget=None) -> tuple[int | None, str]:
+    """``(sample, reason)``: the units :func:`paths.estimate` is asked for, or None for
+    the exact pass, and the choice in words (what :func:`analyze` prints).
+
+    :func:`choose_paths` decides; unless ``sources`` says otherwise the
+    estimate draws :data:`FAST_SOURCES` with ``fast=True`` or a time budget,
+    else :func:`default_sources`. A sample that would draw every unit (whole
+    batches count) is the exact pass, and is called so.
+    """
+    estimated, reason = choose_paths(org, fast=fast, time_budget=time_budget)
+    if not estimated:
+        return None, reason
+    n_active = active_graph(org)[0].vcount()
+    if sources is None:
+        quick = fast is True or time_budget is not None
+        sources = FAST_SOURCES if quick else default_sources(org)
+    sample = min(sources, n_active)
+    if max(sample, paths.drawn(sample)) >= n_active:
+        asked = max(sources, paths.drawn(sample))
+        return None, (
+            f"exact: {asked:,} units to sample, at least as many as there are ({n_active:,})"
+        )
+    if time_budget is None:
+        reason += f"; {paths.drawn(sample):,} units sampled"
+    return sample, reason
+
+
 def analyze(
     org,
     *,
@@ -201,20 +229,8 @@ def analyze(
     """
     t = thresholds or Thresholds()
     started = time.perf_counter()
-    estimated, reason = choose_paths(org, fast=fast, time_budget=time_budget)
+    sample, reason = plan_paths(org, fast=fast, sources=sources, time_budget=time_budget)
     n_active = active_graph(org)[0].vcount()
-    if sources is None:
-        quick = fast is True or time_budget is not None
-        sources = FAST_SOURCES if quick else default_sources(org)
-    sample = min(sources, n_active) if estimated else None
-    if sample is not None and max(sample, paths.drawn(sample)) >= n_active:
-        # As many units as there are (whole batches count): the exact pass, and said
-        # so (paths.estimate would compute it anyway).
-        asked = max(sources, paths.drawn(sample))
-        estimated, sample = False, None
-        reason = f"exact: {asked:,} units to sample, at least as many as there are ({n_active:,})"
-    elif sample is not None and time_budget is None:
-        reason += f"; {paths.drawn(sample):,} units sampled"
     if progress:
         progress(reason)
     tables: dict = {}

@@ -115,19 +115,18 @@ def silo_findings(org, *, thresholds=None, seed=0, permutations=199) -> list:
 def bottleneck_findings(org, *, thresholds=None, seed=0, fast="auto") -> list:
     """The bottleneck findings :func:`~orggraph.analysis.analyze` would report.
 
-    Shortest paths are exact or estimated as ``analyze`` would choose
-    (:func:`~orggraph.analysis.choose_paths`), with the same first sample.
+    Shortest paths are exact or estimated as ``analyze`` would plan them
+    (:func:`~orggraph.analysis.plan_paths`), with the same sample.
     """
-    from . import FAST_SOURCES, choose_paths, default_sources
+    from . import plan_paths
     from .paths import estimate, exact
 
     t = thresholds or Thresholds()
-    estimated, _ = choose_paths(org, fast=fast)
-    if estimated:
-        sample = FAST_SOURCES if fast is True else default_sources(org)
-        p = estimate(org, sources=sample, seed=seed, max_sources=sample)
-    else:
+    sample, _ = plan_paths(org, fast=fast)
+    if sample is None:
         p = exact(org)
+    else:
+        p = estimate(org, sources=sample, seed=seed, max_sources=sample)
     c = bottlenecks.centrality(org, paths=p, seed=seed)
     links = bottlenecks.sole_links(
         org, min_group=t.min_group_size, min_ties=t.sole_link_min_ties, min_share=t.sole_link_share
