@@ -239,7 +239,13 @@ def _guarantee(b) -> str:
     return (
         f"From {b['sources']:,} of {b['of']:,} units drawn in department and team order, dealt "
         f"to {b['batches']} batches and searched forward and backward "
-        f"(seed {b['seed']}): every unit's betweenness lies within +/-{bound:.4f} of its exact "
+        f"(seed {b['seed']})"
+        + (
+            f", the leading {b['refined']} estimated by regression on their distances"
+            if b.get("refined")
+            else ""
+        )
+        + f": every unit's betweenness lies within +/-{bound:.4f} of its exact "
         f"value with {b['confidence']:.0%} confidence, all units together; the top "
         f"{b['top']}'s own intervals are at most +/-{b['half_width_max']:.4f}. "
         f"Top {b['top']}: {b['top_certain']} certain, {b['top'] - b['top_certain']} uncertain "

@@ -286,7 +286,7 @@ def analyze(
     )
     tables["mixing_weight"] = step("mixing", lambda: silos.mixing_matrix(org, value="weight"))
     tables["mixing_closeness"] = silos.mixing_matrix(org, value="closeness")
-    comm = step("communities", lambda: silos.communities(org, seed=seed))
+    comm = step("communities", lambda: silos.communities(org, seed=seed, progress=progress))
     tables["sole_links"] = step(
         "sole links",
         lambda: bottlenecks.sole_links(

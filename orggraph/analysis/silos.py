@@ -374,7 +374,65 @@ def ei_index(org, *, permutations=999, seed=0, min_group=5, min_peers=4) -> pd.D
     return out
 
 
-def communities(org, *, method="leiden", seed=0, resolution=1.0) -> dict:
+#: Above this many actors Leiden runs in a child process: leidenalg holds the
+#: interpreter while it works (4 minutes at a million people), so no progress line
+#: and no other thread could run meanwhile. Below, starting a process (about a
+#: second) would cost more than Leiden itself (0.7 s at 10,000 people).
+LEIDEN_PROCESS_ABOVE = 50_000
+#: Seconds between progress lines while Leiden runs in its process.
+LEIDEN_EVERY = 10.0
+
+
+def _leiden_membership(g, seed, resolution) -> list[int]:
+    import leidenalg
+
+    part = leidenalg.find_partition(
+        g,
+        leidenalg.RBConfigurationVertexPartition,
+        weights="weight",
+        seed=seed,
+        resolution_parameter=resolution,
+    )
+    return list(part.membership)
+
+
+def _leiden_from_arrays(n, src, dst, weight, seed, resolution) -> list[int]:
+    """:func:`_leiden_membership` on the graph that ``Actors.igraph(directed=False)`` builds."""
+    import igraph as ig
+
+    g = ig.Graph(n=n, edges=np.column_stack([src, dst]).tolist(), directed=True)
+    g.es["weight"] = weight.tolist()
+    g = g.as_undirected(mode="collapse", combine_edges={"weight": "sum"})
+    return _leiden_membership(g, seed, resolution)
+
+
+def _leiden(a, g, seed, resolution, progress, in_process) -> list[int]:
+    import time
+
+    if in_process if in_process is not None else a.n <= LEIDEN_PROCESS_ABOVE:
+        return _leiden_membership(g, seed, resolution)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # "spawn": a fresh interpreter, not a fork of one whose other threads (the
+    # shortest paths, a web server) may hold locks at that moment. The actors'
+    # arrays travel, not the graph: a million people's edge list as Python
+    # tuples would take a gigabyte.
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        job = pool.submit(_leiden_from_arrays, a.n, a.src, a.dst, a.weight, seed, resolution)
+        start = time.perf_counter()
+        while True:
+            try:
+                return job.result(timeout=LEIDEN_EVERY)
+            except TimeoutError:
+                if progress:
+                    took = time.perf_counter() - start
+                    progress(f"communities: Leiden on {a.n:,} people, {took:.0f} s so far")
+
+
+def communities(
+    org, *, method="leiden", seed=0, resolution=1.0, progress=None, in_process=None
+) -> dict:
     """Groups that work really forms, compared with the formal departments.
 
     Communities are found on the actors' graph made undirected (weights of
@@ -393,22 +451,18 @@ def communities(org, *, method="leiden", seed=0, resolution=1.0) -> dict:
         ``modularity``, ``split_departments`` (departments none of whose
         communities holds 80% of their members) and ``spanning_communities``
         (communities where no department holds 80% of the members).
+
+    Above :data:`LEIDEN_PROCESS_ABOVE` actors (or with ``in_process=False``)
+    Leiden runs in a child process and ``progress(text)``, if given, is
+    called every :data:`LEIDEN_EVERY` seconds meanwhile; the same graph and
+    seed give the same communities either way.
     """
     import igraph as ig
 
     a = actors(org)
     g = a.igraph(directed=False)
     if method == "leiden":
-        import leidenalg
-
-        part = leidenalg.find_partition(
-            g,
-            leidenalg.RBConfigurationVertexPartition,
-            weights="weight",
-            seed=seed,
-            resolution_parameter=resolution,
-        )
-        membership = list(part.membership)
+        membership = _leiden(a, g, seed, resolution, progress, in_process)
         modularity = g.modularity(membership, weights="weight")
     elif method == "louvain":
         import random

@@ -144,6 +144,70 @@ def test_kernel_dependencies_equal_igraph_on_a_subset_of_sources(make):
     assert eb == pytest.approx(g.edge_betweenness(directed=True, weights=w, sources=batch.tolist()))
 
 
+@pytest.mark.parametrize("lengths", [(1, 13), (5, 5), (12000, 60000)])
+def test_kernel_distances_equal_igraph(lengths):
+    import igraph as ig
+
+    from orggraph.analysis import _sssp
+
+    rng = np.random.default_rng(sum(lengths))
+    n = 300
+    src, dst = rng.integers(0, n, 4 * n), rng.integers(0, n, 4 * n)
+    keep = src != dst
+    src, dst = src[keep], dst[keep]
+    lens = rng.integers(lengths[0], lengths[1] + 1, len(src))
+    graph = _sssp.Graph(n, src, dst, lens)
+    g = ig.Graph(n=n, edges=list(zip(src.tolist(), dst.tolist(), strict=True)), directed=True)
+    units = [0, 7, 150, 299]
+    for reverse, mode in ((False, "out"), (True, "in")):
+        expected = np.array(g.distances(source=units, weights=lens.tolist(), mode=mode), float)
+        assert np.array_equal(_sssp.distances(graph, units, reverse=reverse), expected)
+
+
+def test_watched_units_get_each_draws_own_dependency():
+    """What the regression estimate needs: every drawn unit's own contribution to
+    the watched units, equal to a one-unit batch's row; a unit's own is none."""
+    from orggraph.analysis import _sssp
+
+    graph = _kernel(active_graph(_cross_parker())[0])
+    batches = [[3, 10, 17], [5], [20, 8]]
+    watch = [3, 8, 11, 30]
+    rows, edge, watched = _sssp.dependencies_by_batch(graph, batches, watch=watch)
+    units = [u for b in batches for u in b]
+    for i, u in enumerate(units):
+        own = _sssp.dependencies(graph, [u], scaled=True)[0]
+        assert watched[i] == pytest.approx(own[watch])
+    assert watched[units.index(3), 0] == 0 and watched[units.index(8), 1] == 0
+    assert watched[:, 2].sum() > 0  # not all zero: unit 11 lies on someone's paths
+    plain, plain_edge = _sssp.dependencies_by_batch(graph, batches)
+    assert np.array_equal(rows, plain) and np.array_equal(edge, plain_edge)
+
+
+def test_regression_recovers_a_total_its_features_explain():
+    """Contributions that are an exact combination of the regressors: the
+    regression estimate is their population total, from every batch alike,
+    whichever units were drawn. The regressors are built here from igraph's
+    own distances, so a swapped direction in the estimate would show."""
+    org = _cross_parker()
+    g, _, strata = active_graph(org)
+    graph = _kernel(g)
+    w = paths.lengths(g)
+    v = 12
+    to_v = np.array(g.distances(target=[v], weights=w), float)[:, 0]  # d(u, v)
+    from_v = np.array(g.distances(source=[v], weights=w), float)[0]  # d(v, u)
+    assert not np.array_equal(to_v, from_v)
+    f = paths._features(to_v, from_v, strata == strata[v])
+    beta = np.linspace(1.0, 3.0, f.shape[1])
+    rng = np.random.default_rng(0)
+    drawn = rng.choice(g.vcount(), 18, replace=False)
+    batch_of = np.repeat(np.arange(3), 6)
+    est, parts = paths._refined(
+        graph, strata, np.array([v]), (f[drawn] @ beta)[:, None], drawn, batch_of, 3
+    )
+    assert est[0] == pytest.approx((f @ beta).sum())
+    assert parts[:, 0] == pytest.approx(np.full(3, (f @ beta).sum()))
+
+
 def test_linear_scaling_shares_worked_by_hand():
     """a -> b -> c -> d, equal steps: each pair's share split by the position along its path.
 
@@ -241,6 +305,41 @@ def test_stated_bound_holds_against_exact_values(org1k):
     assert bound_fails <= 3 and top_fails <= 3
     # The bound is informative, not a blanket: some ranks come out certain.
     assert certain > 0
+
+
+def test_regression_brings_the_leading_units_nearer_and_its_intervals_hold():
+    """3,000 people, 600 drawn, 10 seeds each way: the leading 50 refined by
+    regression on their distances against the plain pooled estimate. Measured
+    when written: relative error of the exact top 20, 0.028 against 0.034 (over
+    20 seeds: 0.027 against 0.034); the bound and the top 50's intervals held in
+    every run. The test asks for any gain and at most one failing run in 10
+    (at 95% confidence, Binomial(10, 0.05) gives two or more in 9% of seed
+    choices; with the seeds pinned it is deterministic)."""
+    org = organization_of(generate(3000, seed=1))
+    ex = paths.exact(org).node
+    n = ex.size
+    scale = 1 / ((n - 1) * (n - 2))
+    top = np.argsort(-ex)[:20]
+    error = {}
+    for refine in (paths.REFINED, 0):
+        estimates, fails = [], 0
+        for seed in range(10):
+            e = paths.estimate(org, sources=600, max_sources=600, seed=seed, refine=refine)
+            assert e.info["refined"] == refine
+            estimates.append(e.node)
+            t50 = np.argsort(-e.node)[:50]
+            outside = (ex[t50] < e.lower[t50] - 1e-9) | (ex[t50] > e.upper[t50] + 1e-9)
+            fails += bool(np.max(np.abs(e.node - ex)) * scale > e.info["bound"] or outside.any())
+        assert fails <= 1, refine
+        rel = (np.array(estimates)[:, top] - ex[top]) / ex[top]
+        error[refine] = np.sqrt(np.mean(rel**2))
+    assert error[paths.REFINED] < error[0]
+
+
+def test_no_regression_where_a_large_share_is_drawn(org1k):
+    # 600 of 1,000: the plain systematic sample is already the closer one.
+    e = paths.estimate(org1k, sources=600, max_sources=600, seed=0)
+    assert e.info["refined"] == 0 and "regression" not in e.info["method"]
 
 
 def test_estimated_mode_finds_what_exact_finds_on_the_sample():

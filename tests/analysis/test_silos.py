@@ -182,3 +182,22 @@ def test_cross_parker_region_homophily_matches_source():
     sizes = ei_index(org, permutations=0).loc[["region-USA", "region-Europe"], "members"]
     n = sizes.sum()
     assert (sizes * (sizes - 1)).sum() / (n * (n - 1)) == pytest.approx(0.4926, abs=0.0001)
+
+
+def test_leiden_in_a_child_process_finds_the_same_communities(monkeypatch):
+    # Large organizations run Leiden in a child process so that progress can be
+    # shown meanwhile: the same graph and seed must give the same partition there.
+    import orggraph.analysis.silos as silos
+
+    org = orggraph.load_network(
+        RESEARCH / "uk-faculty" / "edges.csv", nodes=RESEARCH / "uk-faculty" / "nodes.csv"
+    )
+    here = communities(org, seed=3, in_process=True)
+    lines = []
+    # Lines every few milliseconds: starting the child's interpreter alone takes longer.
+    monkeypatch.setattr(silos, "LEIDEN_EVERY", 0.005)
+    there = communities(org, seed=3, progress=lines.append, in_process=False)
+    pd.testing.assert_frame_equal(here["membership"], there["membership"])
+    assert there["modularity"] == here["modularity"]
+    n = len(here["membership"])
+    assert lines and all(line.startswith(f"communities: Leiden on {n:,} people") for line in lines)
