@@ -10,10 +10,11 @@ of 1/3 and 1/5 would split such ties by rounding noise).
   passes on small graphs, where compiling costs more than it saves.
 - :func:`estimate`: units sampled systematically in department and team
   order and dealt to batches, each searched forward and backward with
-  linear scaling (Geisberger, Sanders & Schultes 2008), with an interval
-  for every unit from the spread of the batch estimates and one bound for
-  them all, added round by round until the top ``k`` are separated from
-  the rest or the budget is spent.
+  linear scaling (Geisberger, Sanders & Schultes 2008), the leading units
+  refined by regression on their distances (Sarndal, Swensson & Wretman
+  1992), with an interval for every unit from the spread of the batch
+  estimates and one bound for them all, added round by round until the
+  top ``k`` are separated from the rest or the budget is spent.
 """
 
 from __future__ import annotations
@@ -267,6 +268,17 @@ def estimate(
     of the stated bound); tests/analysis/test_paths.py checks that
     the bound holds, not that it is tight.
 
+    The leading ``refine`` units (by the pooled estimate) are then refined
+    by regression (:func:`_refined`): the first :data:`PILOT` batches of the
+    first round choose :data:`WATCHED` units, every later draw's own
+    dependency of them is kept, and for each leading unit those are fitted
+    on its distances to and from every unit. At 100,000 people this cut
+    the relative error of the exact top 20 from 0.028 to 0.018 and raised
+    the share of seed pairs agreeing on >= 9 of the top 10 from 50% to 95%
+    (docs/benchmarks.md). It needs :data:`DRAWS_PER_COEFFICIENT` kept draws
+    per regressor and is left out when more than :data:`REFINE_UP_TO` of
+    the units are drawn; ``refine=0`` turns it off.
+
     The estimate pools the batches; for unit *v* the interval is
     ``mean +/- t x sd / sqrt(batches)`` with the Student t quantile at
     ``1 - (1 - confidence) / (2 n)``: a Bonferroni bound, so that *all* n
@@ -299,6 +311,8 @@ def estimate(
 
     References
     ----------
+    Sarndal, C.-E., Swensson, B. & Wretman, J. (1992). *Model Assisted
+    Survey Sampling*. Springer, ch. 6 (the regression estimator).
     Brandes, U. & Pich, C. (2007). Centrality estimation in large networks.
     *Int. J. Bifurcation and Chaos* 17(7), 2303-2318.
     Geisberger, R., Sanders, P. & Schultes, D. (2008). Better approximation

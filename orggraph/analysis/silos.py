@@ -396,22 +396,22 @@ def _leiden_membership(g, seed, resolution) -> list[int]:
     return list(part.membership)
 
 
-def _leiden_from_arrays(n, src, dst, weight, seed, resolution) -> list[int]:
-    """:func:`_leiden_membership` on the graph that ``Actors.igraph(directed=False)`` builds."""
+def _leiden_from_arrays(n, src, dst, weight, seed, resolution) -> tuple[list[int], float]:
+    """:func:`_leiden_membership` and its modularity on the graph that
+    ``Actors.igraph(directed=False)`` builds."""
     import igraph as ig
 
     g = ig.Graph(n=n, edges=np.column_stack([src, dst]).tolist(), directed=True)
     g.es["weight"] = weight.tolist()
     g = g.as_undirected(mode="collapse", combine_edges={"weight": "sum"})
-    return _leiden_membership(g, seed, resolution)
+    membership = _leiden_membership(g, seed, resolution)
+    return membership, g.modularity(membership, weights="weight")
 
 
-def _leiden(a, g, seed, resolution, progress, in_process) -> list[int]:
-    import time
-
-    if in_process if in_process is not None else a.n <= LEIDEN_PROCESS_ABOVE:
-        return _leiden_membership(g, seed, resolution)
+def _leiden_elsewhere(a, seed, resolution, progress) -> tuple[list[int], float]:
+    """:func:`_leiden_from_arrays` in a child process, telling ``progress`` meanwhile."""
     import multiprocessing
+    import time
     from concurrent.futures import ProcessPoolExecutor
 
     # "spawn": a fresh interpreter, not a fork of one whose other threads (the
@@ -460,12 +460,19 @@ def communities(
     import igraph as ig
 
     a = actors(org)
-    g = a.igraph(directed=False)
-    if method == "leiden":
-        membership = _leiden(a, g, seed, resolution, progress, in_process)
+    if method == "leiden" and not (
+        in_process if in_process is not None else a.n <= LEIDEN_PROCESS_ABOVE
+    ):
+        # The graph is built there, not here too: at a million people it is gigabytes.
+        membership, modularity = _leiden_elsewhere(a, seed, resolution, progress)
+    elif method == "leiden":
+        g = a.igraph(directed=False)
+        membership = _leiden_membership(g, seed, resolution)
         modularity = g.modularity(membership, weights="weight")
     elif method == "louvain":
         import random
+
+        g = a.igraph(directed=False)
 
         random.seed(seed)
         ig.set_random_number_generator(random)
