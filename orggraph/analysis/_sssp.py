@@ -2,8 +2,8 @@
 
 One kernel serves the exact pass and the estimate: Dijkstra from a source on
 whole-step lengths (:data:`paths.LENGTH_SCALE`) with a bucket queue (Dial
-1969; buckets as wide as the shortest handoff, so a bucket's units are
-settled together), path counts, and the dependencies of units and handoffs
+1969; buckets a power of two wide, at most the shortest handoff, so a
+bucket's units are settled together), path counts, and the dependencies of units and handoffs
 accumulated back from the farthest unit over the shortest-path predecessors
 kept on the way out (Brandes 2001). Against a binary heap and a second walk
 over every handoff: 2.2 times faster at 100,000 people, 2.5 at 10,000, the
@@ -44,34 +44,36 @@ _LOCK = threading.Lock()
 
 @njit(cache=True, nogil=True)
 def _one(
-    indptr, heads, lens, s, node_acc, edge_acc, scaled, by_tail, work, width, slots, watch, watched
+    indptr, heads, lens, s, node_acc, edge_acc, scaled, by_tail, work, shift, mask, watch, watched
 ):
-    dist, sigma, dep, order, done = work[:5]
-    bucket_head, entry_unit, entry_next, pred_head, pred, pred_edge, pred_next = work[5:]
+    dist, sigma, dep, order = work[:4]
+    bucket_head, entry, pred_head, pred = work[4:]
     never = np.iinfo(np.int64).max
     dist[s] = 0
     sigma[s] = 1.0
-    # Dial's buckets of ``width`` = the shortest handoff: a unit reached from bucket b
-    # lands in a later one, so every unit of a bucket is final when the bucket is
-    # taken, in any order, and none of them lies on another's shortest path (what the
-    # backward pass needs). ``slots`` buckets in a ring cover the longest handoff.
-    entry_unit[0] = s
-    entry_next[0] = -1
+    # Dial's buckets 2**shift wide, no wider than the shortest handoff: a unit
+    # reached from bucket b lands in a later one, so every unit of a bucket is final
+    # when the bucket is taken, in any order, and none of them lies on another's
+    # shortest path (what the backward pass needs). A ring of mask + 1 buckets
+    # covers the longest handoff; shifts and masks, not divisions, find a bucket
+    # (up to 10-16% faster at 100,000 people; noisy). A bucket's entries are a list through
+    # ``entry`` (unit, next) pairs.
+    entry[0] = s
+    entry[1] = -1
     bucket_head[0] = 0
     entries, preds, pending, k, b = 1, 0, 1, 0, 0
     while pending > 0:
-        e = bucket_head[b % slots]
-        bucket_head[b % slots] = -1
+        e = bucket_head[b & mask]
+        bucket_head[b & mask] = -1
         while e >= 0:
-            v = entry_unit[e]
-            e = entry_next[e]
+            v = entry[2 * e]
+            e = entry[2 * e + 1]
             pending -= 1
-            if done[v]:  # moved to an earlier bucket and taken there
+            d = dist[v]
+            if (d >> shift) != b:  # moved to an earlier bucket and taken there
                 continue
-            done[v] = True
             order[k] = v
             k += 1
-            d = dist[v]
             for j in range(indptr[v], indptr[v + 1]):
                 w = heads[j]
                 nd = d + lens[j]
@@ -81,20 +83,20 @@ def _one(
                         dist[w] = nd
                         sigma[w] = sigma[v]
                         pred_head[w] = -1  # a shorter way: the old predecessors go
-                        if old == never or old // width != nd // width:
-                            t = (nd // width) % slots
-                            entry_unit[entries] = w
-                            entry_next[entries] = bucket_head[t]
+                        if (old >> shift) != (nd >> shift):
+                            t = (nd >> shift) & mask
+                            entry[2 * entries] = w
+                            entry[2 * entries + 1] = bucket_head[t]
                             bucket_head[t] = entries
                             entries += 1
                             pending += 1
                     else:
                         sigma[w] += sigma[v]
-                    # Predecessors kept: the backward pass walks the shortest-path
-                    # graph only, not every handoff again.
-                    pred[preds] = v
-                    pred_edge[preds] = j
-                    pred_next[preds] = pred_head[w]
+                    # Predecessors kept as (unit, handoff, next) triples: the backward
+                    # pass walks the shortest-path graph only, not every handoff again.
+                    pred[3 * preds] = v
+                    pred[3 * preds + 1] = j
+                    pred[3 * preds + 2] = pred_head[w]
                     pred_head[w] = preds
                     preds += 1
         b += 1
@@ -105,8 +107,8 @@ def _one(
         dw = dist[w]
         p = pred_head[w]
         while p >= 0:
-            v = pred[p]
-            j = pred_edge[p]
+            v = pred[3 * p]
+            j = pred[3 * p + 1]
             r = sigma[v] * share
             if scaled:
                 # The pair's share up to v: d(s, v) / d(s, t), carried in dep.
@@ -116,7 +118,7 @@ def _one(
                 c = r
                 edge_acc[j] += r
             dep[v] += c
-            p = pred_next[p]
+            p = pred[3 * p + 2]
     # This search's own dependencies of the watched units (a regression estimate
     # needs each sampled unit's, not only the batch's sum).
     for i in range(len(watch)):
@@ -128,7 +130,21 @@ def _one(
         dist[v] = never
         dep[v] = 0.0
         sigma[v] = 0.0
-        done[v] = False
+
+
+@njit(cache=True, nogil=True)
+def _ring(lens):
+    """Buckets 2**shift wide (at most the shortest length) in a ring of mask + 1."""
+    shortest = max(1, lens.min()) if len(lens) else 1
+    shift = 0
+    while (2 << shift) <= shortest:
+        shift += 1
+    # A unit lands at most (longest >> shift) + 1 buckets ahead of the one taken.
+    span = ((lens.max() if len(lens) else 1) >> shift) + 2
+    slots = 1
+    while slots < span:
+        slots *= 2
+    return shift, slots - 1
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -136,8 +152,7 @@ def _batches(
     indptr, heads, lens, sources, starts, groups, m, scaled, by_tail, searched, watch, watched
 ):
     n = len(indptr) - 1
-    width = max(1, lens.min()) if len(lens) else 1
-    slots = (lens.max() if len(lens) else 1) // width + 3
+    shift, mask = _ring(lens)
     nodes = np.zeros((len(starts) - 1, n))
     # Handoffs summed per group of batches (one row per thread's share), not per batch.
     edges = np.zeros((len(groups) - 1, m))
@@ -147,15 +162,11 @@ def _batches(
             np.zeros(n),
             np.zeros(n),
             np.empty(n, dtype=np.int64),
-            np.zeros(n, dtype=np.bool_),
-            np.full(slots, -1, dtype=np.int64),
+            np.full(mask + 1, -1, dtype=np.int64),
             # 32-bit entries: a million people's handoffs in less memory per search.
-            np.empty(len(heads) + 1, dtype=np.int32),
-            np.empty(len(heads) + 1, dtype=np.int32),
+            np.empty(2 * (len(heads) + 1), dtype=np.int32),
             np.full(n, -1, dtype=np.int32),
-            np.empty(len(heads) + 1, dtype=np.int32),
-            np.empty(len(heads) + 1, dtype=np.int32),
-            np.empty(len(heads) + 1, dtype=np.int32),
+            np.empty(3 * (len(heads) + 1), dtype=np.int32),
         )
         for b in range(groups[c], groups[c + 1]):
             for i in range(starts[b], starts[b + 1]):
@@ -169,8 +180,8 @@ def _batches(
                     scaled,
                     by_tail,
                     work,
-                    width,
-                    slots,
+                    shift,
+                    mask,
                     watch,
                     watched[i],
                 )
@@ -182,45 +193,40 @@ def _batches(
 @njit(cache=True, nogil=True, parallel=True)
 def _distances(indptr, heads, lens, sources, groups, out):
     n = len(indptr) - 1
-    width = max(1, lens.min()) if len(lens) else 1
-    slots = (lens.max() if len(lens) else 1) // width + 3
+    shift, mask = _ring(lens)
+    never = np.iinfo(np.int64).max
     for c in prange(len(groups) - 1):
-        bucket_head = np.full(slots, -1, dtype=np.int64)
-        entry_unit = np.empty(len(heads) + 1, dtype=np.int32)
-        entry_next = np.empty(len(heads) + 1, dtype=np.int32)
-        done = np.zeros(n, dtype=np.bool_)
-        never = np.iinfo(np.int64).max
+        bucket_head = np.full(mask + 1, -1, dtype=np.int64)
+        entry = np.empty(2 * (len(heads) + 1), dtype=np.int32)
         dist = np.empty(n, dtype=np.int64)
         for i in range(groups[c], groups[c + 1]):
-            # Dijkstra on Dial's buckets, as in _one, distances only.
+            # Dijkstra on the ring of buckets, as in _one, distances only.
             dist[:] = never
-            done[:] = False
             dist[sources[i]] = 0
-            entry_unit[0] = sources[i]
-            entry_next[0] = -1
+            entry[0] = sources[i]
+            entry[1] = -1
             bucket_head[0] = 0
             entries, pending, b = 1, 1, 0
             while pending > 0:
-                e = bucket_head[b % slots]
-                bucket_head[b % slots] = -1
+                e = bucket_head[b & mask]
+                bucket_head[b & mask] = -1
                 while e >= 0:
-                    v = entry_unit[e]
-                    e = entry_next[e]
+                    v = entry[2 * e]
+                    e = entry[2 * e + 1]
                     pending -= 1
-                    if done[v]:
-                        continue
-                    done[v] = True
                     d = dist[v]
+                    if (d >> shift) != b:
+                        continue
                     for j in range(indptr[v], indptr[v + 1]):
                         w = heads[j]
                         nd = d + lens[j]
                         old = dist[w]
                         if nd < old:
                             dist[w] = nd
-                            if old == never or old // width != nd // width:
-                                t = (nd // width) % slots
-                                entry_unit[entries] = w
-                                entry_next[entries] = bucket_head[t]
+                            if (old >> shift) != (nd >> shift):
+                                t = (nd >> shift) & mask
+                                entry[2 * entries] = w
+                                entry[2 * entries + 1] = bucket_head[t]
                                 bucket_head[t] = entries
                                 entries += 1
                                 pending += 1
@@ -252,7 +258,7 @@ class Graph:
     def __init__(self, n: int, src: np.ndarray, dst: np.ndarray, lengths: np.ndarray):
         if len(lengths):
             shortest, longest = int(np.min(lengths)), int(np.max(lengths))
-            # The buckets are as wide as the shortest handoff (it must have a length),
+            # The buckets are up to as wide as the shortest handoff (it must have a length),
             # a ring of them covers the longest, and every search walks the ring up to
             # its farthest unit: lengths far apart would cost memory and time for
             # nothing (orggraph's lie within a factor of 5: closeness 1-5).
