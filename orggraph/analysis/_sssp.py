@@ -318,8 +318,10 @@ def dependencies(
 
 
 def warm_up() -> None:
-    """Load (or compile) the kernel now, on a graph of two units."""
-    dependencies(Graph(2, np.array([0]), np.array([1]), np.array([1])), [0], scaled=True)
+    """Load (or compile) the kernels now, on a graph of two units."""
+    tiny = Graph(2, np.array([0]), np.array([1]), np.array([1]))
+    dependencies(tiny, [0], scaled=True)
+    distances(tiny, [0])
 
 
 #: Seconds between progress reports while the kernel runs.

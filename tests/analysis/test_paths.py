@@ -336,6 +336,22 @@ def test_regression_brings_the_leading_units_nearer_and_its_intervals_hold():
     assert error[paths.REFINED] < error[0]
 
 
+def test_regression_keeps_the_draws_of_every_round():
+    # Three rounds of 600: the watched units are chosen once, in the first round's
+    # pilot, and every later draw is kept for the fit; the bound still holds.
+    org = organization_of(generate(3000, seed=1))
+    ex = paths.exact(org).node
+    n = ex.size
+    e = paths.estimate(org, sources=600, max_sources=1800, seed=2)
+    assert e.info["sources"] == 1800 and e.info["batches"] == 60
+    assert e.info["refined"] == paths.REFINED
+    assert np.max(np.abs(e.node - ex)) / ((n - 1) * (n - 2)) <= e.info["bound"]
+    # The refined top 10's intervals come from the kept draws: narrower with three rounds.
+    one = paths.estimate(org, sources=600, max_sources=600, seed=2)
+    assert one.info["refined"] == paths.REFINED
+    assert e.info["half_width_max"] < 0.8 * one.info["half_width_max"]
+
+
 def test_no_regression_where_a_large_share_is_drawn(org1k):
     # 600 of 1,000: the plain systematic sample is already the closer one.
     e = paths.estimate(org1k, sources=600, max_sources=600, seed=0)
