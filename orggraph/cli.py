@@ -243,22 +243,24 @@ class Progress:
     """Shows the running step on stderr once the work has taken more than ``after`` seconds.
 
     Quick runs print nothing; a long one prints each step as it starts (and the step that
-    was already running when the two seconds passed), so a person sees it is working.
+    was already running when the two seconds passed), so a person sees it is working, and
+    says the step is still running after ``still`` seconds without a line (loading a
+    million people takes minutes).
     """
 
-    def __init__(self, after=2.0, every=0.5):
+    def __init__(self, after=2.0, every=0.5, still=10.0):
         import threading
 
-        self.after, self.every = after, every
+        self.after, self.every, self.still = after, every, still
         self.step, self.shown = None, None
-        self.start = None
+        self.start = self.last = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
     def __enter__(self):
         import time
 
-        self.start = time.perf_counter()
+        self.start = self.last = time.perf_counter()
         self._thread.start()
         return self
 
@@ -269,10 +271,14 @@ class Progress:
     def _show(self):
         import time
 
-        elapsed = time.perf_counter() - self.start
+        now = time.perf_counter()
+        elapsed = now - self.start
         if elapsed >= self.after and self.step != self.shown:
-            self.shown = self.step
+            self.shown, self.last = self.step, now
             click.echo(f"[{elapsed:6.1f} s] {self.step} ...", err=True)
+        elif self.shown is not None and now - self.last >= self.still:
+            self.last = now
+            click.echo(f"[{elapsed:6.1f} s] {self.shown} (still running)", err=True)
 
     def _watch(self):
         while not self._stop.wait(self.every):

@@ -26,6 +26,17 @@ def test_long_work_shows_the_running_step(capsys):
     assert err.index("loading") < err.index("centrality")
 
 
+def test_a_long_silent_step_is_said_to_be_still_running(capsys):
+    with Progress(after=0.0, every=0.01, still=0.1) as p:
+        p("loading")
+        time.sleep(0.35)  # no other line meanwhile: about three reminders
+        p("centrality")
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].endswith("loading ...") and lines[-1].endswith("centrality ...")
+    reminders = [line for line in lines if line.endswith("loading (still running)")]
+    assert 2 <= len(reminders) <= 4 and len(lines) == len(reminders) + 2
+
+
 def test_out_of_memory_is_a_clear_stop_not_a_traceback(capsys):
     from orggraph.cli import Progress
 

@@ -421,9 +421,8 @@ def estimate(
         ys = np.vstack(kept) if refine else None
         if refine and len(ys) >= DRAWS_PER_COEFFICIENT * FEATURES:
             # The pooled estimate picks the leading units; theirs are refined.
-            watched_set = set(watch.tolist())
             order = np.argsort(-mean, kind="stable")
-            refined = np.array([v for v in order if v in watched_set][:refine], dtype=np.int64)
+            refined = order[np.isin(order, watch)][:refine]
             column = {v: i for i, v in enumerate(watch.tolist())}
             est, parts = _refined(
                 graph,
@@ -434,7 +433,8 @@ def estimate(
                 np.concatenate(kept_batch),
                 kept_batches,
             )
-            mean[refined] = est
+            # Residuals can in principle carry a fit below zero; no unit carries less.
+            mean[refined] = np.maximum(est, 0.0)
             q_kept = stdtrit(max(kept_batches - 1, 1), 1 - (1 - confidence) / (2 * n))
             half[refined] = q_kept * parts.std(axis=0, ddof=1) / np.sqrt(kept_batches)
         lower, upper = np.maximum(mean - half, 0), mean + half
