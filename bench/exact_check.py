@@ -3,7 +3,8 @@
     python bench/exact_check.py FOLDER --exact FILE.npy [--seeds 1 2 3 4] [--refine 50]
 
 The exact values are read from FILE.npy, or computed and written there when it does not exist
-(`paths.exact`: one search from every unit; at 100,000 people about 20 minutes on 2 cores).
+(`paths.exact`: one search from every unit; at 100,000 people about 12-20 minutes on 2 cores;
+forward and backward with linear scaling, as bench/population_designs.py does, took 40).
 Then the estimate as `orggraph analyze` draws it by default (`analysis.plan_paths`) runs once
 per seed, and the script prints, for each, its time, how many of its top 10 people are in the
 exact top 10 and top 20, and its stated bound against its largest error; then, for every pair

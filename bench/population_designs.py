@@ -28,7 +28,7 @@ from orggraph.analysis import _sssp, paths
 from orggraph.analysis._graph import active_graph
 
 
-def population(org, graph, strata, teams, out: Path, candidates: int = 500):
+def population(org, graph, out: Path, candidates: int = 500):
     n = graph.n
     first = paths.estimate(org, sources=2000, max_sources=2000, seed=99, refine=0).node
     cand = np.argsort(-first, kind="stable")[:candidates]
@@ -47,11 +47,18 @@ def population(org, graph, strata, teams, out: Path, candidates: int = 500):
 
 def replay(graph, rows, cand, exact, strata, teams, person, draws, runs, seed=11):
     n = len(exact)
-    to_v = _sssp.distances(graph, cand, reverse=True)
-    from_v = _sssp.distances(graph, cand)
-    features = [
-        paths._features(to_v[i], from_v[i], strata == strata[v]) for i, v in enumerate(cand)
-    ]
+    built = {}
+
+    def features(c):
+        # Built when first refined (the leading 100 or so of the 500): all 500 at
+        # 100,000 people would take 4 GB.
+        if c not in built:
+            v = int(cand[c])
+            to_v = _sssp.distances(graph, [v], reverse=True)[0]
+            from_v = _sssp.distances(graph, [v])[0]
+            built[c] = paths._features(to_v, from_v, strata == strata[v])
+        return built[c]
+
     where = {int(v): i for i, v in enumerate(cand)}
     ranked = [int(v) for v in np.argsort(-np.where(person, exact, -1)) if int(v) in where]
     t20 = np.array([where[v] for v in ranked[:20]])
@@ -67,7 +74,7 @@ def replay(graph, rows, cand, exact, strata, teams, person, draws, runs, seed=11
         kept = np.concatenate(dealt[paths.PILOT :])
         est = ht.copy()
         for c in [c for c in np.argsort(-ht) if c in watch][: paths.REFINED]:
-            f, y = features[c], rows[:, c].astype(np.float64)
+            f, y = features(c), rows[:, c].astype(np.float64)
             beta = np.linalg.lstsq(f[kept], y[kept], rcond=None)[0]
             fit = f @ beta
             est[c] = fit.sum() + (y[kept] - fit[kept]).sum() * n / len(kept)
@@ -101,7 +108,7 @@ def main():
     graph = paths._kernel_graph(g, paths.lengths(g))
     kind = org.units.drop_duplicates("id").set_index("id")["kind"].reindex(ids).to_numpy()
     if not args.rows.exists():
-        population(org, graph, strata, teams, args.rows)
+        population(org, graph, args.rows)
     d = np.load(args.rows)
     for draws in args.draws:
         people = kind == "person"

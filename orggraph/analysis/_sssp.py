@@ -242,7 +242,9 @@ def distances(graph: Graph, sources, *, reverse: bool = False) -> np.ndarray:
     src = np.asarray(sources, dtype=np.int64)
     indptr, heads, lens, _ = graph.backward if reverse else graph.forward
     out = np.full((len(src), graph.n), np.inf)
-    groups = np.linspace(0, len(src), max(1, min(CHUNKS, len(src))) + 1).astype(np.int64)
+    # As for the dependencies: fewer groups on big graphs (each holds its own buckets).
+    k = max(1, min(CHUNKS if graph.m <= BIG else 2, len(src)))
+    groups = np.linspace(0, len(src), k + 1).astype(np.int64)
     with _LOCK:
         _distances(indptr, heads, lens, src, groups, out)
     return out

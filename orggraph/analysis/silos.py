@@ -408,26 +408,52 @@ def _leiden_from_arrays(n, src, dst, weight, seed, resolution) -> tuple[list[int
     return membership, g.modularity(membership, weights="weight")
 
 
-def _leiden_elsewhere(a, seed, resolution, progress) -> tuple[list[int], float]:
-    """:func:`_leiden_from_arrays` in a child process, telling ``progress`` meanwhile."""
-    import multiprocessing
+def _leiden_elsewhere(a, seed, resolution, progress) -> tuple[list[int], float] | None:
+    """:func:`_leiden_from_arrays` in a child interpreter (:mod:`._leiden`), telling
+    ``progress`` meanwhile; None where the child could not run (then Leiden runs here)."""
+    import subprocess
+    import sys
+    import tempfile
     import time
-    from concurrent.futures import ProcessPoolExecutor
+    from pathlib import Path
 
-    # "spawn": a fresh interpreter, not a fork of one whose other threads (the
-    # shortest paths, a web server) may hold locks at that moment. The actors'
-    # arrays travel, not the graph: a million people's edge list as Python
-    # tuples would take a gigabyte.
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        job = pool.submit(_leiden_from_arrays, a.n, a.src, a.dst, a.weight, seed, resolution)
-        start = time.perf_counter()
-        while True:
+    with tempfile.TemporaryDirectory(prefix="orggraph-leiden-") as tmp:
+        folder = Path(tmp)
+        np.savez(
+            folder / "graph.npz",
+            n=a.n,
+            src=a.src,
+            dst=a.dst,
+            weight=a.weight,
+            seed=seed,
+            resolution=resolution,
+        )
+        command = [sys.executable, "-m", "orggraph.analysis._leiden", str(folder)]
+        with open(folder / "stderr.txt", "wb") as errors:
             try:
-                return job.result(timeout=LEIDEN_EVERY)
-            except TimeoutError:
-                if progress:
-                    took = time.perf_counter() - start
-                    progress(f"communities: Leiden on {a.n:,} people, {took:.0f} s so far")
+                child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+            except OSError:
+                return None
+            start = time.perf_counter()
+            try:
+                while True:
+                    try:
+                        child.wait(timeout=LEIDEN_EVERY)
+                        break
+                    except subprocess.TimeoutExpired:
+                        if progress:
+                            took = time.perf_counter() - start
+                            progress(f"communities: Leiden on {a.n:,} people, {took:.0f} s so far")
+            finally:
+                # A failing progress callback (a closed connection) must not leave
+                # minutes of Leiden running behind it.
+                if child.poll() is None:
+                    child.kill()
+                    child.wait()
+        if child.returncode != 0 or not (folder / "result.npz").exists():
+            return None
+        result = np.load(folder / "result.npz")
+        return result["membership"].tolist(), float(result["modularity"])
 
 
 def communities(
@@ -453,9 +479,10 @@ def communities(
         (communities where no department holds 80% of the members).
 
     Above :data:`LEIDEN_PROCESS_ABOVE` actors (or with ``in_process=False``)
-    Leiden runs in a child process and ``progress(text)``, if given, is
-    called every :data:`LEIDEN_EVERY` seconds meanwhile; the same graph and
-    seed give the same communities either way.
+    Leiden runs in a child interpreter (:mod:`._leiden`) and ``progress(text)``,
+    if given, is called every :data:`LEIDEN_EVERY` seconds meanwhile; the same
+    graph and seed give the same communities either way. Where the child
+    cannot run, Leiden runs here.
     """
     import igraph as ig
 
@@ -464,7 +491,13 @@ def communities(
         in_process if in_process is not None else a.n <= LEIDEN_PROCESS_ABOVE
     ):
         # The graph is built there, not here too: at a million people it is gigabytes.
-        membership, modularity = _leiden_elsewhere(a, seed, resolution, progress)
+        done = _leiden_elsewhere(a, seed, resolution, progress)
+        if done is None and progress:
+            progress("communities: Leiden's own process failed; running it here")
+    else:
+        done = None
+    if done is not None:
+        membership, modularity = done
     elif method == "leiden":
         g = a.igraph(directed=False)
         membership = _leiden_membership(g, seed, resolution)

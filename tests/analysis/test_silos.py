@@ -201,3 +201,33 @@ def test_leiden_in_a_child_process_finds_the_same_communities(monkeypatch):
     assert there["modularity"] == here["modularity"]
     n = len(here["membership"])
     assert lines and all(line.startswith(f"communities: Leiden on {n:,} people") for line in lines)
+
+
+def _uk_faculty():
+    return orggraph.load_network(
+        RESEARCH / "uk-faculty" / "edges.csv", nodes=RESEARCH / "uk-faculty" / "nodes.csv"
+    )
+
+
+def test_leiden_runs_here_when_its_process_cannot_start(monkeypatch):
+    import sys
+
+    org = _uk_faculty()
+    here = communities(org, seed=3, in_process=True)
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+    lines = []
+    there = communities(org, seed=3, progress=lines.append, in_process=False)
+    pd.testing.assert_frame_equal(here["membership"], there["membership"])
+    assert lines == ["communities: Leiden's own process failed; running it here"]
+
+
+def test_a_failing_progress_callback_stops_leiden_and_says_why(monkeypatch):
+    import orggraph.analysis.silos as silos
+
+    monkeypatch.setattr(silos, "LEIDEN_EVERY", 0.005)
+
+    def hang_up(line):
+        raise ConnectionResetError("the browser went away")
+
+    with pytest.raises(ConnectionResetError, match="went away"):
+        communities(_uk_faculty(), seed=3, progress=hang_up, in_process=False)
