@@ -323,7 +323,9 @@ def estimate(
         ``confidence``, ``half_width_max`` (the widest interval among the
         top ``k``, as a normalized betweenness), ``bound`` (the widest of
         all: every unit's estimate lies within it of the exact value, with
-        ``confidence``), ``top_certain`` and ``top``.
+        ``confidence``), ``top_certain``, ``top``, ``refined`` (how many
+        leading units the regression refined, 0 where it was not used) and
+        ``stopped``.
 
     References
     ----------
