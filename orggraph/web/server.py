@@ -1,8 +1,9 @@
 """Serve the app with waitress: a production WSGI server (pure Python, one process, threads).
 
 One process is what the app needs: the uploaded organizations and the sessions live in its
-memory. ``threads`` answer requests in parallel (pandas, igraph and leidenalg release the
-GIL for much of their work).
+memory. ``threads`` answer requests in parallel (numpy and pandas release the GIL for much
+of their work, the compiled shortest-path kernel for all of it; leidenalg holds it, so above
+50,000 people Leiden runs in a child interpreter: see ``analysis.silos.communities``).
 """
 
 from __future__ import annotations
